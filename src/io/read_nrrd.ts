@@ -160,5 +160,5 @@ function nrrdAffine(path: string, fields: Map<string, string>): number[] {
     a.push(flip[r] * cols[0][r], flip[r] * cols[1][r], flip[r] * cols[2][r], flip[r] * origin[r]);
   }
   a.push(0, 0, 0, 1);
-  return a;
+  return a.map((x) => x + 0); // −0 → 0
 }
