@@ -1,0 +1,120 @@
+/**
+ * Shared command-line plumbing for `tasks/*.ts`: error reporting and exit codes, flag parsing helpers, and a
+ * progress bar on stderr. Only tasks import this; `src/` reports progress through callbacks.
+ *
+ * @module
+ */
+
+/** Bad flags or arguments: reported with a hint and exit code 2. */
+export class UsageError extends Error {
+  /** @param hint Extra line printed as `hint: …`. */
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/**
+ * Runs a task body and is the only place that prints errors: `error: …`, each `caused by: …`, then `hint: …`.
+ * Exit code 0 on success, 1 for a failed run, 2 for bad flags ({@linkcode UsageError}).
+ */
+export async function runTask(name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    const err = e as Error;
+    console.error(`error: ${err.message ?? String(e)}`);
+    let cause = (err as { cause?: unknown }).cause;
+    while (cause instanceof Error) {
+      console.error(`  caused by: ${cause.message}`);
+      cause = (cause as { cause?: unknown }).cause;
+    }
+    if (e instanceof UsageError) {
+      console.error(`  hint: ${e.hint ?? `run "deno task ${name} --help" for the flags`}`);
+      Deno.exit(2);
+    }
+    Deno.exit(1);
+  }
+}
+
+/** Returns the flag's value or throws a {@linkcode UsageError} naming it. */
+export function requireFlag<T>(value: T | undefined, flag: string): T {
+  if (value === undefined || value === "") throw new UsageError(`Missing required flag ${flag}`);
+  return value;
+}
+
+/** Parses an integer flag within [min, max]. */
+export function intFlag(value: string | undefined, flag: string, fallback: number, min = 0, max = 2 ** 31): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`Cannot use ${flag} ${JSON.stringify(value)}: expected an integer in [${min}, ${max}]`);
+  }
+  return n;
+}
+
+/** Parses a number flag within [min, max]. */
+export function numberFlag(value: string | undefined, flag: string, fallback: number, min = -Infinity, max = Infinity) {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new UsageError(`Cannot use ${flag} ${JSON.stringify(value)}: expected a number in [${min}, ${max}]`);
+  }
+  return n;
+}
+
+/** Parses "a,b,c" into three positive numbers (a shape or spacing flag). */
+export function vec3Flag(
+  value: string | undefined,
+  flag: string,
+  fallback: readonly [number, number, number],
+  integer = false,
+): [number, number, number] {
+  if (value === undefined) return [...fallback];
+  const parts = value.split(",").map(Number);
+  if (parts.length !== 3 || parts.some((x) => !(x > 0) || (integer && !Number.isInteger(x)))) {
+    throw new UsageError(
+      `Cannot use ${flag} ${JSON.stringify(value)}: expected three positive ${
+        integer ? "integers" : "numbers"
+      } "a,b,c"`,
+    );
+  }
+  return [parts[0], parts[1], parts[2]];
+}
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return "--:--";
+  const m = Math.floor(s / 60), sec = Math.floor(s % 60);
+  return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m` : `${m}:${String(sec).padStart(2, "0")}`;
+}
+
+/**
+ * A progress reporter for `onProgress(done, total, extra?)` callbacks: a redrawn bar (≤ 4 Hz) on a terminal
+ * outside CI, otherwise a plain line at most every 10 s and at the end. Writes to stderr.
+ */
+export function progressBar(label: string): (done: number, total: number, extra?: string) => void {
+  const start = performance.now();
+  const tty = Deno.stderr.isTerminal() && !Deno.env.get("CI");
+  let last = 0;
+  const enc = new TextEncoder();
+  return (done, total, extra = "") => {
+    const now = performance.now();
+    const finished = done >= total;
+    if (!finished && now - last < (tty ? 250 : 10_000)) return;
+    last = now;
+    const elapsed = (now - start) / 1000;
+    const rate = done / Math.max(elapsed, 1e-9);
+    const eta = (total - done) / rate;
+    const frac = total > 0 ? done / total : 1;
+    const text = `${label} ${done}/${total} ${(100 * frac).toFixed(0)}% ${rate.toFixed(2)}/s ` +
+      `elapsed ${formatSeconds(elapsed)} eta ${formatSeconds(finished ? 0 : eta)}${extra ? " " + extra : ""}`;
+    if (tty) {
+      const width = 24;
+      const filled = Math.round(frac * width);
+      Deno.stderr.writeSync(enc.encode(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${text}\x1b[K`));
+      if (finished) Deno.stderr.writeSync(enc.encode("\n"));
+    } else {
+      Deno.stderr.writeSync(enc.encode(text + "\n"));
+    }
+  };
+}

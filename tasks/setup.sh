@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what `deno task test` / `deno task demo` need beyond Deno itself, only when it is missing:
+#   test: Debian's python3-nibabel, python3-scipy, python3-sklearn (independent oracles run with /usr/bin/python3).
+#   demo: nothing beyond Deno and the npm packages in deno.json (fetched by Deno on first use).
+# Needs root (or sudo) for apt-get; the project's machines and CI run as root.
+set -euo pipefail
+mode="${1:-test}"
+
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "setup: installing Debian packages: $*" >&2
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+case "$mode" in
+  test)
+    if ! /usr/bin/python3 -c "import nibabel, scipy, sklearn" 2>/dev/null; then
+      apt_install python3-nibabel python3-scipy python3-sklearn
+    fi
+    ;;
+  demo) ;;
+  *)
+    echo "setup: unknown mode \"$mode\": expected test or demo" >&2
+    exit 2
+    ;;
+esac
