@@ -26,7 +26,10 @@ export interface BodyCropBoxOptions {
    * voxels per block. @default {5}
    */
   blockMm?: number;
-  /** Extra margin added on every side of the box, in mm (rounded up to whole voxels, clamped to the volume). @default {0} */
+  /**
+   * Extra margin added on every side of the box, in mm (rounded up to whole voxels, clamped to the volume).
+   * @default {0}
+   */
   marginMm?: number;
 }
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CANONICAL_AXCODES, reorient, type Vec3, type Volume, type VoxelArray } from "../io/mod.ts";
+import { CANONICAL_AXCODES, createVolume, reorient, type Vec3, type Volume, type VoxelArray } from "../io/mod.ts";
 import { bodyMask } from "./body_mask.ts";
 import { bodyCropBox, type CropBox, cropVolume } from "./crop.ts";
 import { type Grid, resampleToGrid, resampleToSpacing } from "./resample.ts";
@@ -56,7 +56,8 @@ export interface PreprocessedCt {
  * costs fewer voxels, and matches exactly the HU the model sees. It uses {@linkcode bodyMask}'s per-axial-slice fill,
  * which needs the canonical layout reached here (k axial).
  *
- * @param ct CT volume in Hounsfield units, in any axis-aligned orientation (as read from disk).
+ * @param ct CT volume in Hounsfield units, in any axis-aligned orientation (as read from disk); its `unit` is not
+ *   checked (a reader may leave it "other"), and `hu` is labelled "HU".
  * @param options See {@linkcode PreprocessCtOptions}.
  * @returns See {@linkcode PreprocessedCt}.
  * @throws {RangeError} If an option is out of range, or the volume has no body to crop (all air).
@@ -85,7 +86,8 @@ export function preprocessCt(ct: Volume<VoxelArray>, options: PreprocessCtOption
   }
   const canonical = reorient(ct, CANONICAL_AXCODES, { oblique });
   const cropBox = bodyCropBox(canonical, { minHu: airHu, blockMm, marginMm });
-  const hu = resampleToSpacing(cropVolume(canonical, cropBox), spacingMm, { order: "linear" });
+  const resampled = resampleToSpacing(cropVolume(canonical, cropBox), spacingMm, { order: "linear" });
+  const hu = createVolume(resampled.data, resampled.shape, resampled.affine, "HU"); // whatever unit the reader set
   return {
     image: windowHu(hu, { minHu, maxHu }),
     hu,
