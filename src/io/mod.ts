@@ -13,3 +13,4 @@ export * from "./write_nifti.ts";
 export * from "./read_nrrd.ts";
 export * from "./read_volume.ts";
 export * from "./orientation.ts";
+export * from "./run_record.ts";
