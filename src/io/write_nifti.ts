@@ -93,7 +93,7 @@ export function encodeNifti(path: string, volume: Volume, options: WriteVolumeOp
       dst[v] = x;
     }
   }
-  return path.endsWith(".gz") ? gzipSync(out, { level: gzipLevel as 6 }) : out;
+  return path.endsWith(".gz") ? gzipSync(out, { level: gzipLevel as 6, mtime: 0 }) : out;
 }
 
 function defaultDatatype(volume: Volume): WriteDatatype {
