@@ -50,18 +50,25 @@ const PY_IO = `
 import sys, json, time, numpy as np, nibabel as nib, scipy.ndimage as ndi
 path, repeats = sys.argv[1], int(sys.argv[2])
 target = np.array([1.0, 1.0, 1.5])
-reads, zooms, totals = [], [], []
+reads, zooms, zooms_c = [], [], []
 for _ in range(repeats):
     t0 = time.perf_counter()
     img = nib.load(path)
-    data = img.get_fdata(dtype=np.float32)
+    data = img.get_fdata(dtype=np.float32)  # Fortran-ordered, as nibabel returns it
     t1 = time.perf_counter()
-    out = ndi.zoom(data, np.array(img.header.get_zooms()[:3]) / target, order=1)
+    factors = np.array(img.header.get_zooms()[:3]) / target
+    out = ndi.zoom(data, factors, order=1)
     t2 = time.perf_counter()
-    reads.append(t1 - t0); zooms.append(t2 - t1); totals.append(t2 - t0)
-    del data, out, img
-print(json.dumps({"read_s": float(np.median(reads)), "zoom_s": float(np.median(zooms)),
-  "total_s": float(np.median(totals)), "shape_out": list(map(int, ndi.zoom(np.zeros((4,4,4)), 1).shape))}))
+    c = np.ascontiguousarray(data)  # scipy's best case: C order (copy not timed)
+    t3 = time.perf_counter()
+    out_c = ndi.zoom(c, factors, order=1)
+    t4 = time.perf_counter()
+    reads.append(t1 - t0); zooms.append(t2 - t1); zooms_c.append(t4 - t3)
+    shape_out = list(map(int, out.shape))
+    del data, out, img, c, out_c
+r, z, zc = (float(np.median(x)) for x in (reads, zooms, zooms_c))
+print(json.dumps({"read_s": r, "zoom_s": z, "zoom_c_order_s": zc, "total_s": r + z, "total_best_s": r + zc,
+  "shape_out": shape_out}))
 `;
 
 async function benchIo(repeats: number): Promise<Record<string, unknown>> {
@@ -110,9 +117,11 @@ async function benchIo(repeats: number): Promise<Record<string, unknown>> {
     screener_kit: { ...ours, read_plus_preprocess_s: ours.read_s + ours.preprocess_s },
     nibabel_scipy: ref,
     ratio_read_plus_preprocess_vs_read_plus_zoom: (ours.read_s + ours.preprocess_s) / ref.total_s,
-    ratio_read_plus_resample_vs_read_plus_zoom: (ours.read_s + ours.resample_only_s) / ref.total_s,
+    ratio_read_plus_preprocess_vs_best_read_plus_zoom: (ours.read_s + ours.preprocess_s) / ref.total_best_s,
+    ratio_read_plus_resample_vs_best_read_plus_zoom: (ours.read_s + ours.resample_only_s) / ref.total_best_s,
     note: "preprocess = reorient + body crop + trilinear resample + HU window + body mask; " +
-      "the reference does read + zoom(order=1) only",
+      "the reference does read + zoom(order=1) only; 'best' zooms a C-ordered copy of nibabel's Fortran-ordered " +
+      "array (copy time excluded)",
   };
 }
 

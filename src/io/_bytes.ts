@@ -29,7 +29,11 @@ export function isGzip(bytes: Uint8Array): boolean {
  * on 100+ MB CT volumes); a truncated or corrupt stream becomes a {@linkcode VolumeReadError} naming `path`.
  */
 export async function gunzip(path: string, bytes: Uint8Array): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
+  // The gzip trailer's ISIZE (uncompressed size mod 2^32) sizes the output buffer, so chunks are copied once.
+  const hint = bytes.length >= 18
+    ? new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true)
+    : 0;
+  let out = new Uint8Array(Math.max(hint, 1024));
   let total = 0;
   try {
     const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("gzip"));
@@ -37,7 +41,12 @@ export async function gunzip(path: string, bytes: Uint8Array): Promise<Uint8Arra
     while (true) {
       const { done, value } = await reader.read();
       if (done) break;
-      chunks.push(value);
+      if (total + value.length > out.length) {
+        const grown = new Uint8Array(Math.max(2 * out.length, total + value.length));
+        grown.set(out.subarray(0, total));
+        out = grown;
+      }
+      out.set(value, total);
       total += value.length;
     }
   } catch (cause) {
@@ -48,14 +57,7 @@ export async function gunzip(path: string, bytes: Uint8Array): Promise<Uint8Arra
       { cause },
     );
   }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return total === out.length ? out : out.subarray(0, total);
 }
 
 /** Reads `path` and un-gzips it when it starts with the gzip magic (whatever its extension says). */

@@ -10,14 +10,17 @@ import { createVolume, type Volume, type VoxelArray } from "./volume.ts";
 import { checkFinite, gunzipFile } from "./_bytes.ts";
 
 /** NIfTI datatype codes this reader accepts, with their typed arrays. */
-const DATATYPES: Record<number, { name: string; bytes: number; make: (buf: ArrayBuffer, n: number) => VoxelArray }> = {
-  2: { name: "uint8", bytes: 1, make: (b, n) => new Uint8Array(b, 0, n) },
-  256: { name: "int8", bytes: 1, make: (b, n) => new Int8Array(b, 0, n) },
-  4: { name: "int16", bytes: 2, make: (b, n) => new Int16Array(b, 0, n) },
-  512: { name: "uint16", bytes: 2, make: (b, n) => new Uint16Array(b, 0, n) },
-  8: { name: "int32", bytes: 4, make: (b, n) => new Int32Array(b, 0, n) },
-  16: { name: "float32", bytes: 4, make: (b, n) => new Float32Array(b, 0, n) },
-  64: { name: "float64", bytes: 8, make: (b, n) => new Float64Array(b, 0, n) },
+const DATATYPES: Record<
+  number,
+  { name: string; bytes: number; make: (buf: ArrayBuffer, offset: number, n: number) => VoxelArray }
+> = {
+  2: { name: "uint8", bytes: 1, make: (b, o, n) => new Uint8Array(b, o, n) },
+  256: { name: "int8", bytes: 1, make: (b, o, n) => new Int8Array(b, o, n) },
+  4: { name: "int16", bytes: 2, make: (b, o, n) => new Int16Array(b, o, n) },
+  512: { name: "uint16", bytes: 2, make: (b, o, n) => new Uint16Array(b, o, n) },
+  8: { name: "int32", bytes: 4, make: (b, o, n) => new Int32Array(b, o, n) },
+  16: { name: "float32", bytes: 4, make: (b, o, n) => new Float32Array(b, o, n) },
+  64: { name: "float64", bytes: 8, make: (b, o, n) => new Float64Array(b, o, n) },
 };
 
 const DATATYPE_NAMES: Record<number, string> = {
@@ -73,10 +76,12 @@ export interface NiftiVolume extends Volume {
 export async function readNifti(path: string, options: ReadNiftiOptions = {}): Promise<NiftiVolume> {
   const { nonFinite = "error" } = options;
   const bytes = await gunzipFile(path);
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  if (buffer.byteLength < 348) {
-    throw new VolumeReadError(path, `file has ${buffer.byteLength} bytes, fewer than a NIfTI-1 header (348)`);
+  if (bytes.byteLength < 348) {
+    throw new VolumeReadError(path, `file has ${bytes.byteLength} bytes, fewer than a NIfTI-1 header (348)`);
   }
+  // The header is parsed from its own small copy; the voxels are viewed in place when aligned.
+  const headerBytes = bytes.slice(0, Math.min(bytes.byteLength, 352));
+  const buffer = headerBytes.buffer;
   const view = new DataView(buffer);
   const sizeLE = view.getInt32(0, true);
   const sizeBE = view.getInt32(0, false);
@@ -127,7 +132,7 @@ export async function readNifti(path: string, options: ReadNiftiOptions = {}): P
   const offset = Math.floor(header.vox_offset);
   if (offset < 348) throw new VolumeReadError(path, `vox_offset is ${header.vox_offset}: expected at least 352`);
   const need = n * dt.bytes;
-  const have = buffer.byteLength - offset;
+  const have = bytes.byteLength - offset;
   if (have < need) {
     throw new VolumeReadError(
       path,
@@ -135,11 +140,16 @@ export async function readNifti(path: string, options: ReadNiftiOptions = {}): P
         ": the file looks truncated",
     );
   }
-  // Copy into a fresh, aligned buffer (byte-swapping if needed).
-  const raw = new Uint8Array(need);
-  raw.set(new Uint8Array(buffer, offset, need));
-  if (!le && dt.bytes > 1) swapBytes(raw, dt.bytes);
-  let data: VoxelArray = dt.make(raw.buffer, n);
+  // View the voxels in place when little-endian and aligned; otherwise copy (and byte-swap).
+  const start = bytes.byteOffset + offset;
+  let data: VoxelArray;
+  if ((le || dt.bytes === 1) && start % dt.bytes === 0) {
+    data = dt.make(bytes.buffer as ArrayBuffer, start, n);
+  } else {
+    const raw = bytes.slice(offset, offset + need);
+    if (!le && dt.bytes > 1) swapBytes(raw, dt.bytes);
+    data = dt.make(raw.buffer, 0, n);
+  }
   if (data instanceof Float32Array || data instanceof Float64Array) {
     if (nonFinite === "error") checkFinite(path, data, shape);
   }
