@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what `deno task test` / `deno task demo` need beyond Deno itself, only when it is missing:
-#   test: Debian's python3-nibabel, python3-scipy, python3-sklearn (independent oracles run with /usr/bin/python3).
+#   test: Debian's python3-nibabel, python3-scipy, python3-sklearn (independent oracles run with /usr/bin/python3),
+#         Jupyter (nbconvert) with the Deno kernel registered, to execute notebooks/.
 #   demo: nothing beyond Deno and the npm packages in deno.json (fetched by Deno on first use).
 # Needs root (or sudo) for apt-get; the project's machines and CI run as root.
 set -euo pipefail
@@ -19,6 +20,11 @@ case "$mode" in
     if ! /usr/bin/python3 -c "import nibabel, scipy, sklearn" 2>/dev/null; then
       apt_install python3-nibabel python3-scipy python3-sklearn
     fi
+    # Notebooks are executed headless on the Deno kernel by test/notebooks/.
+    if [ ! -x /usr/bin/jupyter ] || ! /usr/bin/python3 -c "import nbclient, nbconvert" 2>/dev/null; then
+      apt_install jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel
+    fi
+    deno jupyter --install --force >/dev/null 2>&1
     ;;
   demo) ;;
   *)

@@ -1,0 +1,139 @@
+/**
+ * `deno task demo [--out DIR] [--seed S]`: the end-to-end demo of what the kit does today, on small data, in well
+ * under a minute on 2 cores. Steps, each printed as it runs:
+ *
+ * 1. phantoms: two small CT phantoms with lesions (HU int16 + lesion mask + JSON sidecar), seeded;
+ * 2. real CT: reads every shared sample it finds (RAS and LPS NIfTI, NRRD) and reports its orientation;
+ * 3. preprocessing: reorient → body crop → 1×1×1.5 mm → HU window, then puts the resampled HU back on the scan's
+ *    own grid (`restoreToOriginal`) and writes both, so a viewer overlays them on the input;
+ * 4. baselines: voxel AUROC of the two trivial scores on the demo phantoms.
+ *
+ * Outputs go to `data/demo/` (git-ignored), with `config.json` (seed, versions).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import {
+  axcodesOf,
+  readVolume,
+  reorient,
+  stemOf,
+  writeJsonAtomic,
+  writeRunRecord,
+  writeVolume,
+} from "../src/io/mod.ts";
+import { preprocessCt, restoreToOriginal } from "../src/preprocess/mod.ts";
+import { deriveSeed, generatePhantom, huDensityScore, rawHuScore } from "../src/data/mod.ts";
+import { AurocAccumulator } from "../src/metrics/mod.ts";
+import { intFlag, runTask, UsageError } from "./_cli.ts";
+
+const CT_DIR = new URL("../../shared/data/ct/", import.meta.url).pathname;
+
+/** Shared real samples used by the demo when present (read-only, never copied into the repo). */
+const SAMPLES = [
+  "totalseg_example_ct_sm_3mm.nii.gz",
+  "totalseg_chest_cta_cropped_1p5mm.nii.gz",
+  "cip_ct-64_chest.nrrd",
+];
+
+await runTask("demo", async () => {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: Deno.args,
+      options: { out: { type: "string" }, seed: { type: "string" }, help: { type: "boolean", short: "h" } },
+    }));
+  } catch (e) {
+    throw new UsageError(`Cannot parse flags: ${(e as Error).message}`);
+  }
+  if (values.help) {
+    console.log("usage: deno task demo [--out data/demo] [--seed 0]");
+    return;
+  }
+  const out = values.out ?? "data/demo";
+  const seed = intFlag(values.seed, "--seed", 0, 0, 2 ** 32 - 1);
+  const config = {
+    seed,
+    phantoms: { count: 2, shape: [128, 128, 80] as const, spacingMm: [2.8, 2.8, 4] as const, lesionRate: 1 },
+    preprocess: { spacingMm: [1, 1, 1.5] as const, windowHu: [-1000, 300] as const },
+  };
+  await writeRunRecord(out, { task: "demo", config });
+  const t0 = performance.now();
+  const step = (msg: string) => console.error(`[demo ${((performance.now() - t0) / 1000).toFixed(1)} s] ${msg}`);
+
+  // 1. Phantoms.
+  const raw = new AurocAccumulator(), density = new AurocAccumulator();
+  const phantomPaths: string[] = [];
+  for (let n = 0; n < config.phantoms.count; n++) {
+    const ph = generatePhantom(deriveSeed(seed, n), {
+      shape: config.phantoms.shape,
+      spacingMm: config.phantoms.spacingMm,
+      lesionRate: config.phantoms.lesionRate,
+    });
+    const stem = `phantom_${String(n).padStart(4, "0")}`;
+    const path = join(out, "phantoms", `${stem}.nii.gz`);
+    await writeVolume(path, ph.ct);
+    await writeVolume(join(out, "phantoms", `${stem}_lesions.nii.gz`), ph.lesions);
+    await writeJsonAtomic(join(out, "phantoms", `${stem}.json`), ph.info);
+    phantomPaths.push(path);
+    raw.add(rawHuScore(ph.ct).data, ph.lesions.data, ph.body.data);
+    density.add(huDensityScore(ph.ct, ph.body).data, ph.lesions.data, ph.body.data);
+    const kinds = ph.info.lesions.map((l) => l.type).join(", ") || "none";
+    step(`phantom ${stem}: ${ph.ct.shape.join("×")} voxels, lesions: ${kinds}`);
+  }
+
+  // 2–3. Real CT samples and phantoms through preprocessing and back.
+  const inputs = [...phantomPaths];
+  for (const name of SAMPLES) {
+    try {
+      await Deno.stat(join(CT_DIR, name));
+      inputs.push(join(CT_DIR, name));
+    } catch {
+      step(`sample ${name} not found in ${CT_DIR}: skipped`);
+    }
+  }
+  const summary = [];
+  for (const path of inputs) {
+    const ct = await readVolume(path, { unit: "HU" });
+    const pre = preprocessCt(ct, { spacingMm: config.preprocess.spacingMm });
+    const stem = stemOf(path);
+    await writeVolume(join(out, "preprocessed", `${stem}_image.nii.gz`), pre.image);
+    await writeVolume(join(out, "preprocessed", `${stem}_body.nii.gz`), pre.bodyMask);
+    const back = restoreToOriginal(pre.hu, pre.original, { fill: -1000 });
+    await writeVolume(join(out, "restored", `${stem}_hu_restored.nii.gz`), back);
+    let sum = 0, count = 0;
+    const canon = reorient(ct);
+    const canonBack = reorient(back);
+    const body = pre.bodyMask;
+    for (let v = 0; v < canon.data.length; v++) {
+      if (canon.data[v] > -500) {
+        sum += Math.abs(canon.data[v] - canonBack.data[v]);
+        count++;
+      }
+    }
+    const row = {
+      file: path,
+      axcodes: axcodesOf(ct.affine),
+      shape: ct.shape,
+      spacingMm: ct.spacingMm.map((s) => +s.toFixed(3)),
+      preprocessedShape: pre.image.shape,
+      bodyVoxels: body.data.reduce((a, b) => a + b, 0),
+      restoredMeanAbsErrorHu: +(sum / Math.max(count, 1)).toFixed(1),
+    };
+    summary.push(row);
+    step(
+      `${stem}: ${row.axcodes} ${ct.shape.join("×")} @ ${row.spacingMm.join("×")} mm → ` +
+        `${pre.image.shape.join("×")} @ 1×1×1.5 mm; round trip |ΔHU| ${row.restoredMeanAbsErrorHu} (tissue voxels)`,
+    );
+  }
+
+  // 4. Baselines.
+  const baselines = { rawHu: raw.compute(), huDensity: density.compute() };
+  step(
+    `trivial-score voxel AUROC on the demo phantoms: raw HU ${baselines.rawHu.toFixed(3)}, ` +
+      `HU density ${baselines.huDensity.toFixed(3)}`,
+  );
+  await writeJsonAtomic(join(out, "summary.json"), { inputs: summary, baselineAuroc: baselines });
+  console.log(join(out, "summary.json"));
+});
