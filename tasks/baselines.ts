@@ -1,23 +1,27 @@
 /**
- * `deno task baselines --data DIR [--bin-width 5]`: the floor of the phantom benchmark. Reads every
+ * `deno task baselines --data DIR [--bin-width 5] [--write-maps DIR]`: the floor of the phantom benchmark. Reads every
  * `DIR/phantom_NNNN.nii.gz` with its `_lesions.nii.gz` (as written by `deno task phantoms`), scores each voxel by
  * its raw HU and by `−log p(HU)` (histogram density within the scan's body), and prints the voxel AUROC of both,
  * pooled over all phantoms, inside the body mask (`bodyMask` of src/preprocess: HU < −500 connected to the slice
  * border is outside). A benchmark where these are high would reward intensity thresholds, not anomaly detection.
+ *
+ * With `--write-maps MAPS`, also writes the density score of each phantom as `MAPS/<stem>_anomaly.nii.gz` (float32,
+ * on the CT's own grid), the input `deno task eval --pred MAPS --gt DIR --images DIR` expects.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { huDensityScore, rawHuScore } from "../src/data/mod.ts";
-import { readVolume, reorient, sameGrid, type Volume } from "../src/io/mod.ts";
+import { axcodesOf, readVolume, reorient, sameGrid, type Volume, writeVolume } from "../src/io/mod.ts";
 import { AurocAccumulator } from "../src/metrics/mod.ts";
 import { bodyMask } from "../src/preprocess/mod.ts";
 import { numberFlag, progressBar, requireFlag, runTask, UsageError } from "./_cli.ts";
 
-const USAGE = `usage: deno task baselines --data DIR [--bin-width HU]
+const USAGE = `usage: deno task baselines --data DIR [--bin-width HU] [--write-maps DIR]
   --data DIR        folder written by "deno task phantoms"
-  --bin-width HU    histogram bin width of the density score (default 5)`;
+  --bin-width HU    histogram bin width of the density score (default 5)
+  --write-maps DIR  also write each density score map as DIR/<stem>_anomaly.nii.gz (float32), for deno task eval`;
 
 const CT_NAME = /^phantom_(\d+)\.nii\.gz$/;
 
@@ -26,7 +30,12 @@ await runTask("baselines", async () => {
   try {
     ({ values } = parseArgs({
       args: Deno.args,
-      options: { data: { type: "string" }, "bin-width": { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        data: { type: "string" },
+        "bin-width": { type: "string" },
+        "write-maps": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
     }));
   } catch (e) {
     throw new UsageError(`Cannot parse flags: ${(e as Error).message}`);
@@ -37,6 +46,8 @@ await runTask("baselines", async () => {
   }
   const data = requireFlag(values.data, "--data");
   const binWidthHu = numberFlag(values["bin-width"], "--bin-width", 5, 1e-3, 1000);
+  const mapsDir = values["write-maps"];
+  if (mapsDir === "") throw new UsageError("Cannot use --write-maps with an empty folder name");
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(data)) if (entry.isFile && CT_NAME.test(entry.name)) names.push(entry.name);
@@ -57,7 +68,8 @@ await runTask("baselines", async () => {
   for (let n = 0; n < names.length; n++) {
     const ctPath = join(data, names[n]);
     const maskPath = ctPath.replace(/\.nii\.gz$/, "_lesions.nii.gz");
-    const ct = reorient(await readVolume(ctPath, { unit: "HU" }));
+    const ctNative = await readVolume(ctPath, { unit: "HU" });
+    const ct = reorient(ctNative);
     const lesions = reorient(await readVolume(maskPath, { unit: "label" }));
     if (!sameGrid(ct, lesions)) {
       throw new Error(`Cannot score "${ctPath}": its lesion mask "${maskPath}" is on another grid`);
@@ -65,7 +77,14 @@ await runTask("baselines", async () => {
     const labels = toUint8(lesions);
     const body = bodyMask(ct);
     raw.add(rawHuScore(ct).data, labels, body.data);
-    density.add(huDensityScore(ct, body, { binWidthHu }).data, labels, body.data);
+    const densityScore = huDensityScore(ct, body, { binWidthHu });
+    density.add(densityScore.data, labels, body.data);
+    if (mapsDir !== undefined) {
+      const mapPath = join(mapsDir, names[n].replace(/\.nii\.gz$/, "_anomaly.nii.gz"));
+      // Back on the CT's own grid, so that the map lines up with the files it is evaluated against.
+      await writeVolume(mapPath, reorient(densityScore, axcodesOf(ctNative.affine)), { datatype: "float32" });
+      console.error(`baselines: wrote ${mapPath}`);
+    }
     if (!labels.some((v) => v !== 0)) lesionFree++;
     progress(n + 1, names.length);
   }
@@ -79,6 +98,7 @@ await runTask("baselines", async () => {
       positiveVoxels: raw.positives,
       negativeVoxels: raw.negatives,
       binWidthHu,
+      maps: mapsDir ?? null,
       auroc: { rawHu: raw.compute(), huDensity: density.compute() },
     },
     null,

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what `deno task test` / `deno task demo` need beyond Deno itself, only when it is missing:
 #   test: Debian's python3-nibabel, python3-scipy, python3-sklearn (independent oracles run with /usr/bin/python3),
-#         Jupyter (nbconvert) with the Deno kernel registered, to execute notebooks/.
+#         Jupyter (nbconvert) with the Deno kernel registered, to execute notebooks/;
+#         mesa-vulkan-drivers and libvulkan1: the lavapipe software WebGPU adapter that test/nn's webgpu steps use.
+#         chromium: headless PNG export of figures (src/viz/png.ts), checked by test/viz and test/tasks/eval_test.ts.
 #   demo: nothing beyond Deno and the npm packages in deno.json (fetched by Deno on first use).
 # Needs root (or sudo) for apt-get; the project's machines and CI run as root.
 set -euo pipefail
@@ -19,6 +21,13 @@ case "$mode" in
   test)
     if ! /usr/bin/python3 -c "import nibabel, scipy, sklearn" 2>/dev/null; then
       apt_install python3-nibabel python3-scipy python3-sklearn
+    fi
+    # Headless Chromium: PNG export of figures (src/viz/png.ts) and the test that a PNG is produced and not blank.
+    if [ ! -x /usr/bin/chromium ]; then
+      apt_install chromium
+    fi
+    if ! dpkg -s mesa-vulkan-drivers libvulkan1 >/dev/null 2>&1; then
+      apt_install mesa-vulkan-drivers libvulkan1
     fi
     # Notebooks are executed headless on the Deno kernel by test/notebooks/.
     if [ ! -x /usr/bin/jupyter ] || ! /usr/bin/python3 -c "import nbclient, nbconvert" 2>/dev/null; then

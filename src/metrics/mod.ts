@@ -1,6 +1,16 @@
 /**
- * Metrics stage: voxel AUROC (function and pooling accumulator).
+ * Metrics stage (METHOD §7): exact voxel AUROC, 3D connected components, the threshold table behind ROC, PRO,
+ * AUPRO and Dice at the best threshold, score histograms, bootstrap intervals, and the dataset evaluator that
+ * combines them per case and pooled.
  *
  * @module
  */
 export * from "./auroc.ts";
+export * from "./connected_components.ts";
+export * from "./threshold_table.ts";
+export * from "./roc_curve.ts";
+export * from "./aupro.ts";
+export * from "./dice.ts";
+export * from "./bootstrap.ts";
+export * from "./score_histogram.ts";
+export * from "./segmentation_evaluator.ts";
