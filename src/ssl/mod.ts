@@ -12,3 +12,7 @@ export * from "./crop_image.ts";
 export * from "./augment.ts";
 export * from "./block_mask.ts";
 export * from "./batch.ts";
+export * from "./projector.ts";
+export * from "./vicreg.ts";
+export * from "./pretrain_config.ts";
+export * from "./pretrain.ts";

@@ -1,0 +1,412 @@
+/**
+ * The pretraining loop (METHOD §3–4): dense VICReg on crop pairs, AdamW with a one-cycle schedule and gradient
+ * clipping, a JSONL log of every step, atomic checkpoints, exact resume, and a NaN/Inf guard.
+ *
+ * Reproducibility: the batch of step t (crops, augmentations, masks) is drawn from `Rng(deriveSeed(seed, "batch",
+ * t))`, so the data stream's "RNG state" is just (seed, step) and a resumed run draws the same batches as an
+ * uninterrupted one. Initial weights come from `deriveSeed(seed, "init")`.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { deriveSeed, Rng } from "../data/rng.ts";
+import { writeRunRecord } from "../io/mod.ts";
+import { DenseModel, downsamplingFactor, modelConfig } from "../models/mod.ts";
+import { type BackendReport, gatherRows, initBackend, tf } from "../nn/mod.ts";
+import { AdamW, type Checkpoint, JsonlLog, loadCheckpoint, oneCycleLr, saveCheckpoint } from "../train/mod.ts";
+import { sampleBatch } from "./batch.ts";
+import { listScans } from "./dataset.ts";
+import { Projector } from "./projector.ts";
+import type { PretrainConfig } from "./pretrain_config.ts";
+import { ScanCache } from "./training_scan.ts";
+import { vicregLoss } from "./vicreg.ts";
+
+/** One logged step (a line of `log.jsonl`). */
+export interface PretrainStep {
+  /** 1-based step number (the number of updates applied). */
+  step: number;
+  /** Weighted VICReg total. */
+  loss: number;
+  /** Unweighted invariance term. */
+  invariance: number;
+  /** Unweighted variance term (mean of the two views). */
+  variance: number;
+  /** Unweighted covariance term (sum of the two views). */
+  covariance: number;
+  /** Learning rate used for this step. */
+  lr: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** Positive pairs in the batch. */
+  pairs: number;
+  /** Smallest per-dimension std of the (unprojected) descriptors over the batch's paired voxels: collapse → 0. */
+  embeddingStdMin: number;
+  /** Mean per-dimension std of the descriptors over the paired voxels. */
+  embeddingStdMean: number;
+  /** Seconds this step took. */
+  seconds: number;
+}
+
+/** Thrown when the loss becomes NaN or infinite; the last good checkpoint stays in place. */
+export class TrainingDivergedError extends Error {
+  constructor(readonly step: number, detail: string, readonly lastCheckpointStep: number | null) {
+    super(
+      `Cannot continue training: ${detail} at step ${step}: ` +
+        (lastCheckpointStep === null
+          ? "no checkpoint was written yet"
+          : `last good checkpoint is step ${lastCheckpointStep}`),
+    );
+    this.name = "TrainingDivergedError";
+  }
+}
+
+/** Options for {@linkcode pretrain}. */
+export interface PretrainOptions {
+  /** Run folder for `config.json`, `log.jsonl`, `checkpoint.bin`; omit for an in-memory run. */
+  out?: string;
+  /** Continue the run in `out` from its checkpoint (the saved config is used; `steps` may be raised). @default {false} */
+  resume?: boolean;
+  /** Called after every step (a task draws a progress bar, a notebook prints). */
+  onStep?: (record: PretrainStep, totalSteps: number) => void;
+  /** Stop (with a checkpoint) after this step, as an interruption would; for tests and time-boxed runs. */
+  stopAfterStep?: number;
+  /** For tests of the guard: treat the loss of this 1-based step as NaN. */
+  injectNanAtStep?: number;
+  /**
+   * A fixed batch (e.g. drawn once with its own seed) on which the loss is measured before training, at every
+   * checkpoint interval and at the end, without updating: a noise-free view of the trend.
+   */
+  monitorBatch?: ReturnType<typeof sampleBatch>;
+}
+
+/** Loss on the monitor batch after `step` updates. */
+export interface MonitorRecord {
+  step: number;
+  total: number;
+  /** `[invariance, variance, covariance]`, unweighted. */
+  parts: number[];
+}
+
+/** What {@linkcode pretrain} returns: the trained network (caller disposes) and the run's facts. */
+export interface PretrainResult {
+  config: PretrainConfig;
+  model: DenseModel;
+  projector: Projector;
+  backend: BackendReport;
+  /** Steps completed (== config.steps unless stopped early). */
+  step: number;
+  /** Records of the steps run in this call. */
+  history: PretrainStep[];
+  /** Monitor-batch losses (empty without `monitorBatch`). */
+  monitor: MonitorRecord[];
+  /** Frees the model, projector and optimizer state. */
+  dispose(): void;
+}
+
+/** File names inside a run folder. */
+export const RUN_FILES = { config: "config.json", log: "log.jsonl", checkpoint: "checkpoint.bin" } as const;
+
+interface CheckpointMeta {
+  step: number;
+  config: PretrainConfig;
+  rng: { seed: number; scheme: string };
+  optimizerStep: number;
+  names: string[];
+}
+
+/**
+ * Trains a descriptor or condition model with dense VICReg.
+ *
+ * @param config A validated config (see `pretrainConfig`).
+ * @param options See {@linkcode PretrainOptions}.
+ * @throws {TrainingDivergedError} If the loss becomes NaN or infinite.
+ * @throws {RangeError} If `out` already holds a run and `resume` is false, or the crop does not fit the network.
+ * @example Train a tiny descriptor for 20 steps in a notebook
+ * ```ts ignore
+ * const run = await pretrain(pretrainConfig({ model: "descriptor", size: "tiny", data: "data/phantoms", steps: 20 }));
+ * const features = run.model.apply(views); // [N, D, H, W, 32]
+ * ```
+ */
+export async function pretrain(config: PretrainConfig, options: PretrainOptions = {}): Promise<PretrainResult> {
+  const { out, resume = false, onStep, stopAfterStep, injectNanAtStep, monitorBatch } = options;
+  let checkpoint: Checkpoint<CheckpointMeta> | null = null;
+  if (out) {
+    const ckptPath = join(out, RUN_FILES.checkpoint);
+    const exists = await Deno.stat(ckptPath).then(() => true, () => false);
+    if (resume) {
+      if (!exists) throw new RangeError(`Cannot resume run "${out}": it has no ${RUN_FILES.checkpoint}`);
+      checkpoint = await loadCheckpoint<CheckpointMeta>(ckptPath);
+      config = { ...checkpoint.meta.config, steps: Math.max(config.steps, checkpoint.meta.config.steps) };
+    } else if (exists) {
+      throw new RangeError(`Cannot start a run in "${out}": it already holds a checkpoint: pass resume or another out`);
+    }
+  }
+  const factor = downsamplingFactor(modelConfig(config.size, config.model));
+  if (config.cropVox.some((n) => n % factor !== 0)) {
+    throw new RangeError(
+      `Cannot train on crops ${
+        config.cropVox.join("×")
+      }: each side must be divisible by ${factor} for "${config.size}"`,
+    );
+  }
+  const backend = await initBackend(config.backend);
+  if (out) await writeRunRecord(out, { task: "train", config, backend: backend.name });
+
+  const paths = await listScans(config.data);
+  const cache = new ScanCache({ maxScans: config.maxCachedScans, spacingMm: config.preprocessSpacingMm });
+  const model = new DenseModel(config.model, config.size, new Rng(deriveSeed(config.seed, "init", "model")));
+  const projector = new Projector(
+    model.unet.config.outChannels,
+    config.projectorDim,
+    new Rng(deriveSeed(config.seed, "init", "projector")),
+  );
+  const variables = [...model.variables, ...projector.variables];
+  const names = [...model.names.map((n) => `model/${n}`), ...projector.names.map((n) => `projector/${n}`)];
+  const optimizer = new AdamW(variables, {
+    eps: config.eps,
+    weightDecay: config.weightDecay,
+    clipNorm: config.clipNorm,
+  });
+  const dispose = () => {
+    model.dispose();
+    projector.dispose();
+    optimizer.dispose();
+  };
+  let step = 0;
+  let lastCheckpointStep: number | null = null;
+  if (checkpoint) {
+    restore(checkpoint, model, projector, optimizer, names);
+    step = checkpoint.meta.step;
+    lastCheckpointStep = step;
+  }
+  const log = out ? await JsonlLog.open(join(out, RUN_FILES.log), { keepUpToStep: step }) : null;
+  const writeCheckpoint = async () => {
+    if (!out) return;
+    await saveCheckpoint(join(out, RUN_FILES.checkpoint), snapshot(config, step, model, projector, optimizer, names));
+    lastCheckpointStep = step;
+  };
+  const history: PretrainStep[] = [];
+  const monitor: MonitorRecord[] = [];
+  const measure = () => {
+    if (monitorBatch) monitor.push({ step, ...vicregOnBatch(model, projector, monitorBatch) });
+  };
+  try {
+    measure();
+    const last = Math.min(config.steps, stopAfterStep ?? Infinity);
+    while (step < last) {
+      const t0 = performance.now();
+      const batchRng = new Rng(deriveSeed(config.seed, "batch", step));
+      const chosen = chooseScans(paths.length, Math.min(config.batchSize, paths.length), batchRng);
+      const scans = [];
+      for (const i of chosen) scans.push(await cache.get(paths[i]));
+      const batch = sampleBatch(scans, batchRng, {
+        batchSize: config.batchSize,
+        model: config.model,
+        cropVox: config.cropVox,
+        maxPairs: config.maxPairs,
+        minSpacingMm: config.minSpacingMm,
+        maxSpacingMm: config.maxSpacingMm,
+        augment: config.augment ? {} : false,
+      });
+      const lr = oneCycleLr(step, config.steps, { peakLr: config.peakLr, warmupFraction: config.warmupFraction });
+      const stats = lossAndGradients(model, projector, batch, variables);
+      if (injectNanAtStep === step + 1) stats.parts[0] = stats.total = NaN;
+      const bad = ["invariance", "variance", "covariance"].filter((_, i) => !Number.isFinite(stats.parts[i]));
+      if (!Number.isFinite(stats.total) || bad.length > 0) {
+        stats.grads.forEach((g) => g.dispose());
+        // The update is never applied: the weights stay those of the last good step.
+        throw new TrainingDivergedError(
+          step + 1,
+          `loss is ${stats.total} (${bad.join(", ") || "total"} term${bad.length > 1 ? "s" : ""})`,
+          lastCheckpointStep,
+        );
+      }
+      const normTensor = optimizer.apply(stats.grads, lr);
+      const gradNorm = normTensor.dataSync()[0];
+      normTensor.dispose();
+      stats.grads.forEach((g) => g.dispose());
+      step++;
+      const record: PretrainStep = {
+        step,
+        loss: stats.total,
+        invariance: stats.parts[0],
+        variance: stats.parts[1],
+        covariance: stats.parts[2],
+        lr,
+        gradNorm,
+        pairs: batch.pairCount,
+        embeddingStdMin: stats.stdMin,
+        embeddingStdMean: stats.stdMean,
+        seconds: (performance.now() - t0) / 1000,
+      };
+      history.push(record);
+      await log?.write({ ...record });
+      onStep?.(record, config.steps);
+      if (step % config.checkpointEvery === 0 || step === last) {
+        await writeCheckpoint();
+        measure();
+      }
+    }
+  } catch (e) {
+    log?.close();
+    dispose();
+    throw e;
+  }
+  log?.close();
+  return { config, model, projector, backend, step, history, monitor, dispose };
+}
+
+/**
+ * VICReg loss of a model + projector on one batch, forward only (no update): for monitoring on a fixed held-out
+ * batch, where the step-to-step noise of fresh training batches would hide the trend.
+ *
+ * @returns Weighted total and unweighted parts `[invariance, variance, covariance]`.
+ */
+export function vicregOnBatch(
+  model: DenseModel,
+  projector: Projector,
+  batch: ReturnType<typeof sampleBatch>,
+): { total: number; parts: number[] } {
+  const out = { total: NaN, parts: [] as number[] };
+  tf.tidy(() => {
+    const { x, m, idxA, idxB } = batchTensors(model, batch);
+    const flat = tf.reshape(model.apply(x, m), [-1, model.unet.config.outChannels]) as tf.Tensor2D;
+    const loss = vicregLoss(projector.apply(gatherRows(flat, idxA)), projector.apply(gatherRows(flat, idxB)));
+    out.total = loss.total.dataSync()[0];
+    out.parts = Array.from(loss.parts.dataSync());
+  });
+  return out;
+}
+
+/** The batch as tensors: views `[2B, D, H, W, 1]` (A then B), masks (condition model), pair row indices. */
+function batchTensors(model: DenseModel, batch: ReturnType<typeof sampleBatch>) {
+  const [b, d, h, w] = batch.viewShape;
+  const v = d * h * w;
+  const views = new Float32Array(2 * b * v);
+  views.set(batch.viewA, 0);
+  views.set(batch.viewB, b * v);
+  let m: tf.Tensor5D | undefined;
+  if (model.role === "condition") {
+    const masks = new Float32Array(2 * b * v);
+    for (let i = 0; i < b * v; i++) {
+      masks[i] = batch.maskA[i];
+      masks[b * v + i] = batch.maskB[i];
+    }
+    m = tf.tensor5d(masks, [2 * b, d, h, w, 1]);
+  }
+  const rowsB = new Int32Array(batch.pairCount);
+  for (let i = 0; i < batch.pairCount; i++) rowsB[i] = batch.pairsB[i] + b * v;
+  return {
+    x: tf.tensor5d(views, [2 * b, d, h, w, 1]),
+    m,
+    idxA: tf.tensor1d(batch.pairsA, "int32"),
+    idxB: tf.tensor1d(rowsB, "int32"),
+  };
+}
+
+/** Draws `count` distinct indices in [0, n). */
+function chooseScans(n: number, count: number, rng: Rng): number[] {
+  const all = Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < count; i++) {
+    const j = i + rng.int(0, n - i);
+    [all[i], all[j]] = [all[j], all[i]];
+  }
+  return all.slice(0, count).sort((a, b) => a - b);
+}
+
+interface StepStats {
+  total: number;
+  parts: number[];
+  stdMin: number;
+  stdMean: number;
+  /** Gradients aligned with the variables; kept outside any tidy, the caller frees them. */
+  grads: tf.Tensor[];
+}
+
+/**
+ * Forward + backward of one batch: both views go through the network as one batch of 2B crops; the paired voxels'
+ * descriptors are gathered, projected and scored by VICReg. Loss values are read back synchronously.
+ */
+function lossAndGradients(
+  model: DenseModel,
+  projector: Projector,
+  batch: ReturnType<typeof sampleBatch>,
+  variables: tf.Variable[],
+): StepStats {
+  const stats: StepStats = { total: NaN, parts: [], stdMin: NaN, stdMean: NaN, grads: [] };
+  stats.grads = tf.tidy(() => {
+    const { x, m, idxA, idxB } = batchTensors(model, batch);
+    let parts!: tf.Tensor1D;
+    let std!: tf.Tensor1D;
+    const { value, grads } = tf.variableGrads(() => {
+      const features = model.apply(x, m);
+      const flat = tf.reshape(features, [-1, features.shape[4]]) as tf.Tensor2D;
+      const ya = gatherRows(flat, idxA);
+      const yb = gatherRows(flat, idxB);
+      // Collapse monitor: per-dimension std of the descriptors themselves (not the projections).
+      std = tf.keep(tf.sqrt(tf.moments(tf.concat([ya, yb], 0), 0).variance) as tf.Tensor1D);
+      const loss = vicregLoss(projector.apply(ya), projector.apply(yb));
+      parts = tf.keep(loss.parts);
+      return loss.total;
+    }, variables);
+    stats.total = value.dataSync()[0];
+    stats.parts = Array.from(parts.dataSync());
+    const stdValues = Array.from(std.dataSync());
+    stats.stdMin = Math.min(...stdValues);
+    stats.stdMean = stdValues.reduce((a, c) => a + c, 0) / stdValues.length;
+    return variables.map((vr) => grads[vr.name]);
+  });
+  return stats;
+}
+
+function snapshot(
+  config: PretrainConfig,
+  step: number,
+  model: DenseModel,
+  projector: Projector,
+  optimizer: AdamW,
+  names: string[],
+): Checkpoint<CheckpointMeta> {
+  const tensors = new Map<string, { shape: number[]; values: Float32Array }>();
+  for (const [n, t] of model.getWeights()) tensors.set(`model/${n}`, t);
+  for (const [n, t] of projector.getWeights()) tensors.set(`projector/${n}`, t);
+  const state = optimizer.getState();
+  state.m.forEach((x, i) => tensors.set(`adam/m/${names[i]}`, { shape: [x.length], values: x }));
+  state.v.forEach((x, i) => tensors.set(`adam/v/${names[i]}`, { shape: [x.length], values: x }));
+  return {
+    meta: {
+      step,
+      config,
+      rng: { seed: config.seed, scheme: 'batch of step t drawn from Rng(deriveSeed(seed, "batch", t))' },
+      optimizerStep: state.step,
+      names,
+    },
+    tensors,
+  };
+}
+
+function restore(
+  ckpt: Checkpoint<CheckpointMeta>,
+  model: DenseModel,
+  projector: Projector,
+  optimizer: AdamW,
+  names: string[],
+): void {
+  const pick = (prefix: string) => {
+    const out = new Map<string, { shape: number[]; values: Float32Array }>();
+    for (const [n, t] of ckpt.tensors) if (n.startsWith(prefix)) out.set(n.slice(prefix.length), t);
+    return out;
+  };
+  model.setWeights(pick("model/"));
+  projector.setWeights(pick("projector/"));
+  const get = (n: string) => {
+    const t = ckpt.tensors.get(n);
+    if (!t) throw new RangeError(`Cannot resume: checkpoint has no optimizer state "${n}"`);
+    return t.values;
+  };
+  optimizer.setState({
+    step: ckpt.meta.optimizerStep,
+    m: names.map((n) => get(`adam/m/${n}`)),
+    v: names.map((n) => get(`adam/v/${n}`)),
+  });
+}

@@ -1,0 +1,10 @@
+/**
+ * Training infrastructure shared by pretraining (src/ssl) and density fitting (src/density): AdamW with clipping,
+ * the one-cycle schedule, atomic checkpoints and JSONL logs.
+ *
+ * @module
+ */
+export * from "./adamw.ts";
+export * from "./schedule.ts";
+export * from "./checkpoint.ts";
+export * from "./jsonl_log.ts";

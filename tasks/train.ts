@@ -1,0 +1,106 @@
+/**
+ * `deno task train --model descriptor|condition --config tiny --data DIR_OR_MANIFEST --steps N --seed S --out RUN_DIR
+ * [--resume] [--backend auto|tensorflow|webgpu|wasm|cpu]`: dense self-supervised pretraining (METHOD §3–4).
+ * RUN_DIR receives `config.json`, `log.jsonl` and `checkpoint.bin` (written atomically every `--checkpoint-every`
+ * steps and at the end).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { MODEL_CONFIGS, MODEL_ROLES, type ModelConfigName, type ModelRole } from "../src/models/mod.ts";
+import { BACKENDS, parseBackend } from "../src/nn/mod.ts";
+import { pretrain, pretrainConfig } from "../src/ssl/mod.ts";
+import { intFlag, numberFlag, progressBar, requireFlag, runTask, UsageError, vec3Flag } from "./_cli.ts";
+
+const USAGE = `usage: deno task train --model descriptor|condition --config ${MODEL_CONFIGS.join("|")} \\
+    --data DIR_OR_MANIFEST --steps N --seed S --out RUN_DIR [--resume] [--backend ${BACKENDS.join("|")}]
+  optional: --batch-size B --crop 32,32,32 --max-pairs K --lr 1e-3 --checkpoint-every N
+            --preprocess-spacing 1,1,1.5 --no-augment`;
+
+await runTask("train", async () => {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: Deno.args,
+      options: {
+        model: { type: "string" },
+        config: { type: "string" },
+        data: { type: "string" },
+        steps: { type: "string" },
+        seed: { type: "string" },
+        out: { type: "string" },
+        resume: { type: "boolean" },
+        backend: { type: "string" },
+        "batch-size": { type: "string" },
+        crop: { type: "string" },
+        "max-pairs": { type: "string" },
+        lr: { type: "string" },
+        "checkpoint-every": { type: "string" },
+        "preprocess-spacing": { type: "string" },
+        "no-augment": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(`Cannot parse flags: ${(e as Error).message}`, USAGE);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const model = requireFlag(values.model, "--model");
+  if (!MODEL_ROLES.includes(model as ModelRole)) {
+    throw new UsageError(`Cannot use --model "${model}": expected one of ${MODEL_ROLES.join(", ")}`);
+  }
+  const size = values.config ?? "tiny";
+  if (!MODEL_CONFIGS.includes(size as ModelConfigName)) {
+    throw new UsageError(`Cannot use --config "${size}": expected one of ${MODEL_CONFIGS.join(", ")}`);
+  }
+  let backend;
+  try {
+    backend = parseBackend(values.backend ?? "auto");
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const out = requireFlag(values.out, "--out");
+  const partial = {
+    model: model as ModelRole,
+    size: size as ModelConfigName,
+    data: requireFlag(values.data, "--data"),
+    steps: intFlag(values.steps, "--steps", 100, 1),
+    seed: intFlag(values.seed, "--seed", 0, 0, 2 ** 32 - 1),
+    backend,
+    augment: !values["no-augment"],
+    ...(values["batch-size"] ? { batchSize: intFlag(values["batch-size"], "--batch-size", 1, 1, 1024) } : {}),
+    ...(values.crop ? { cropVox: vec3Flag(values.crop, "--crop", [32, 32, 32], true) } : {}),
+    ...(values["max-pairs"] ? { maxPairs: intFlag(values["max-pairs"], "--max-pairs", 1, 2) } : {}),
+    ...(values.lr ? { peakLr: numberFlag(values.lr, "--lr", 1e-3, 1e-9, 10) } : {}),
+    ...(values["checkpoint-every"]
+      ? { checkpointEvery: intFlag(values["checkpoint-every"], "--checkpoint-every", 50, 1) }
+      : {}),
+    ...(values["preprocess-spacing"]
+      ? { preprocessSpacingMm: vec3Flag(values["preprocess-spacing"], "--preprocess-spacing", [1, 1, 1.5]) }
+      : {}),
+  };
+  let config;
+  try {
+    config = pretrainConfig(partial);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const bar = progressBar(`train ${config.model}`);
+  const run = await pretrain(config, {
+    out,
+    resume: values.resume ?? false,
+    onStep: (r, total) =>
+      bar(
+        r.step,
+        total,
+        `loss ${r.loss.toFixed(3)} (inv ${r.invariance.toFixed(3)} var ${r.variance.toFixed(3)} ` +
+          `cov ${r.covariance.toFixed(3)}) lr ${r.lr.toExponential(2)} ${(1 / r.seconds).toFixed(2)} step/s`,
+      ),
+  });
+  console.error(`train: backend ${run.backend.name} (${run.backend.reason})`);
+  run.dispose();
+  console.log(out);
+});

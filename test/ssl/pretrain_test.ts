@@ -1,0 +1,129 @@
+import { assert, assertAlmostEquals, assertEquals, assertGreater, assertLess, assertRejects } from "@std/assert";
+import { generatePhantom, Rng } from "../../src/data/mod.ts";
+import { writeVolume } from "../../src/io/mod.ts";
+import { readJsonl } from "../../src/train/mod.ts";
+import {
+  listScans,
+  pretrain,
+  pretrainConfig,
+  type PretrainStep,
+  sampleBatch,
+  ScanCache,
+  TrainingDivergedError,
+} from "../../src/ssl/mod.ts";
+import { tempDir } from "../_support/python.ts";
+
+/** Writes `n` small phantoms (coarse grid, fast to preprocess) and returns the folder. */
+async function phantomFolder(dir: string, n: number): Promise<string> {
+  for (let i = 0; i < n; i++) {
+    const ph = generatePhantom(100 + i, { shape: [80, 64, 48], spacingMm: [4.5, 4.5, 6] });
+    await writeVolume(`${dir}/phantoms/p${i}.nii.gz`, ph.ct);
+    await writeVolume(`${dir}/phantoms/p${i}_lesions.nii.gz`, ph.lesions);
+  }
+  return `${dir}/phantoms`;
+}
+
+/** Small, fast settings shared by the tests: 16³ crops at 3–5 mm from scans preprocessed to 3 mm. */
+function smallConfig(data: string, extra: Record<string, unknown> = {}) {
+  return pretrainConfig({
+    model: "descriptor",
+    size: "tiny",
+    data,
+    steps: 6,
+    seed: 11,
+    batchSize: 2,
+    cropVox: [16, 16, 16],
+    maxPairs: 128,
+    projectorDim: 64,
+    minSpacingMm: [3, 3, 3],
+    maxSpacingMm: [5, 5, 6],
+    preprocessSpacingMm: [3, 3, 3],
+    checkpointEvery: 3,
+    backend: "cpu",
+    ...extra,
+  });
+}
+
+Deno.test("pretrain() resumed from a checkpoint gives the same later losses as an uninterrupted run", async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const data = await phantomFolder(dir, 2);
+    const full = await pretrain(smallConfig(data), { out: `${dir}/full` });
+    full.dispose();
+    const part = await pretrain(smallConfig(data), { out: `${dir}/part`, stopAfterStep: 3 });
+    assertEquals(part.step, 3);
+    part.dispose();
+    const resumed = await pretrain(smallConfig(data), { out: `${dir}/part`, resume: true });
+    assertEquals(resumed.step, 6);
+    assertEquals(resumed.history.map((r) => r.step), [4, 5, 6]);
+    resumed.dispose();
+    const a = await readJsonl<PretrainStep>(`${dir}/full/log.jsonl`);
+    const b = await readJsonl<PretrainStep>(`${dir}/part/log.jsonl`);
+    assertEquals(b.map((r) => r.step), [1, 2, 3, 4, 5, 6]);
+    for (let i = 0; i < 6; i++) {
+      assertAlmostEquals(b[i].loss, a[i].loss, 1e-5 * Math.abs(a[i].loss), `step ${i + 1}`);
+      assertEquals(b[i].lr, a[i].lr);
+    }
+    const saved = JSON.parse(await Deno.readTextFile(`${dir}/full/config.json`));
+    assertEquals(saved.config.seed, 11);
+    assertEquals(saved.backend, "cpu");
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("pretrain() stops on a NaN loss with a clear error and keeps the last good checkpoint", async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const data = await phantomFolder(dir, 1);
+    const e = await assertRejects(
+      () => pretrain(smallConfig(data), { out: `${dir}/run`, injectNanAtStep: 5 }),
+      TrainingDivergedError,
+      "loss is NaN",
+    );
+    assertEquals(e.step, 5);
+    assertEquals(e.lastCheckpointStep, 3);
+    assert(e.message.includes("last good checkpoint is step 3"));
+    const resumed = await pretrain(smallConfig(data, { steps: 4 }), { out: `${dir}/run`, resume: true });
+    assertEquals(resumed.step, 6); // the saved config's 6 steps (a resume may only raise the count)
+    resumed.dispose();
+    await assertRejects(() => pretrain(smallConfig(data), { out: `${dir}/run` }), RangeError, "already holds");
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("pretrain() on phantoms lowers the VICReg loss on a fixed batch and the descriptors do not collapse", async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const data = await phantomFolder(dir, 3);
+    // A held-out batch drawn once with its own seed: the loss on it is free of batch-to-batch noise.
+    const cache = new ScanCache({ spacingMm: [3, 3, 3] });
+    const scans = await Promise.all((await listScans(data)).map((p) => cache.get(p)));
+    const monitorBatch = sampleBatch(scans, new Rng(999), {
+      batchSize: 4,
+      cropVox: [16, 16, 16],
+      maxPairs: 128,
+      minSpacingMm: [3, 3, 3],
+      maxSpacingMm: [5, 5, 6],
+    });
+    const run = await pretrain(smallConfig(data, { steps: 60, checkpointEvery: 10, peakLr: 3e-3 }), { monitorBatch });
+    const h = run.history, m = run.monitor;
+    run.dispose();
+    assertEquals(m.map((r) => r.step), [0, 10, 20, 30, 40, 50, 60]);
+    assertLess(
+      m.at(-1)!.total,
+      0.95 * m[0].total,
+      `monitor loss ${m[0].total.toFixed(3)} → ${m.at(-1)!.total.toFixed(3)}`,
+    );
+    // The variance hinge is what collapse would raise: it must fall.
+    assertLess(m.at(-1)!.parts[1], m[0].parts[1]);
+    // Collapse drives every descriptor dimension's spread across voxels to 0 (float32 noise, ~1e-7 here). Ask the
+    // mean spread not to shrink below half its initial value and no dimension to fall under 1e-3 (the initial
+    // spreads are ~1e-2, set by the head's 0.02-std init after a LayerNorm).
+    assertGreater(h.at(-1)!.embeddingStdMean, 0.5 * h[0].embeddingStdMean);
+    assertGreater(h.at(-1)!.embeddingStdMin, 1e-3);
+  } finally {
+    await cleanup();
+  }
+});

@@ -1,0 +1,84 @@
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { generatePhantom } from "../../src/data/mod.ts";
+import { writeVolume } from "../../src/io/mod.ts";
+import { loadCheckpoint, readJsonl } from "../../src/train/mod.ts";
+import { tempDir } from "../_support/python.ts";
+
+/** Runs `tasks/train.ts`, returning exit code, stdout and stderr. */
+async function trainTask(args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "tasks/train.ts", ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+const SMALL = ["--config", "tiny", "--crop", "16,16,16", "--batch-size", "2", "--max-pairs", "64"];
+
+Deno.test("deno task train writes config.json, log.jsonl and a checkpoint, and --resume continues the run", async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    // A manifest with one relative path and a comment.
+    const ph = generatePhantom(7, { shape: [80, 64, 48], spacingMm: [4.5, 4.5, 6] });
+    await writeVolume(`${dir}/scans/a.nii.gz`, ph.ct);
+    await Deno.writeTextFile(`${dir}/scans/train.txt`, "# training scans\na.nii.gz\n");
+    const common = [
+      "--model",
+      "condition",
+      ...SMALL,
+      "--data",
+      `${dir}/scans/train.txt`,
+      "--seed",
+      "3",
+      "--out",
+      `${dir}/run`,
+      "--backend",
+      "cpu",
+      "--preprocess-spacing",
+      "3,3,3",
+      "--checkpoint-every",
+      "2",
+    ];
+    const first = await trainTask([...common, "--steps", "2"]);
+    assertEquals(first.code, 0, first.stderr);
+    assertEquals(first.stdout.trim(), `${dir}/run`);
+    assertStringIncludes(first.stderr, "backend cpu");
+    const config = JSON.parse(await Deno.readTextFile(`${dir}/run/config.json`));
+    assertEquals(config.task, "train");
+    assertEquals(config.config.model, "condition");
+    assertEquals(config.config.seed, 3);
+    assertEquals(config.config.maxSpacingMm, [4, 4, 6]);
+    assert(config.environment.packages["@tensorflow/tfjs"]);
+    const again = await trainTask([...common, "--steps", "4"]);
+    assertEquals(again.code, 1);
+    assertStringIncludes(again.stderr, "already holds a checkpoint");
+    const resumed = await trainTask([...common, "--steps", "4", "--resume"]);
+    assertEquals(resumed.code, 0, resumed.stderr);
+    const log = await readJsonl<{ step: number; loss: number }>(`${dir}/run/log.jsonl`);
+    assertEquals(log.map((r) => r.step), [1, 2, 3, 4]);
+    assert(log.every((r) => Number.isFinite(r.loss)));
+    const ckpt = await loadCheckpoint<{ step: number }>(`${dir}/run/checkpoint.bin`);
+    assertEquals(ckpt.meta.step, 4);
+    assert(ckpt.tensors.has("model/mask_token"));
+  } finally {
+    await cleanup();
+  }
+});
+
+Deno.test("deno task train rejects bad flags with exit code 2 and a hint", async () => {
+  const bad = await trainTask(["--model", "descriptr", "--data", "x", "--out", "y"]);
+  assertEquals(bad.code, 2);
+  assertStringIncludes(bad.stderr, 'Cannot use --model "descriptr"');
+  const backend = await trainTask(["--model", "descriptor", "--data", "x", "--out", "y", "--backend", "gpu"]);
+  assertEquals(backend.code, 2);
+  assertStringIncludes(backend.stderr, "auto, tensorflow, webgpu, wasm, cpu");
+  const missing = await trainTask(["--model", "descriptor", "--out", "y"]);
+  assertEquals(missing.code, 2);
+  assertStringIncludes(missing.stderr, "--data");
+  const crop = await trainTask(["--model", "descriptor", "--data", "x", "--out", "y", "--crop", "30,30,30"]);
+  assertEquals(crop.code, 1);
+  assertStringIncludes(crop.stderr, "divisible by 4");
+});
