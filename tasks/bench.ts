@@ -3,6 +3,8 @@
  * `runs/bench/<suite>.json` with the machine, versions and settings.
  *
  * Suites:
+ * - `train`: seconds per step and GFLOP/s of the tiny pretraining step on every backend, next to PyTorch
+ *   (`tasks/_bench_train.ts`).
  * - `io`: read + preprocess a 512×512×300 int16 phantom at 0.7×0.7×1.0 mm to 1×1×1.5 mm, next to nibabel +
  *   `scipy.ndimage.zoom` (order 1) on the same file, as a ratio (`tasks/_bench_io.ts`).
  * - `eval`: evaluate 20 phantoms of 256×256×160 (AUROC, components, AUPRO, Dice, bootstrap), time and peak memory,
@@ -15,12 +17,14 @@ import { writeJsonAtomic } from "../src/io/mod.ts";
 import { intFlag, runTask, UsageError } from "./_cli.ts";
 import { pythonVersions } from "./_bench_util.ts";
 import { benchIo } from "./_bench_io.ts";
+import { benchTrain } from "./_bench_train.ts";
 import { benchEval } from "./_bench_eval.ts";
 
 /** Each suite: its runner, given `--repeats`. Add a suite by adding a line. */
 const SUITES: Record<string, (repeats: number) => Promise<Record<string, unknown>>> = {
   io: benchIo,
   eval: benchEval,
+  train: benchTrain,
 };
 
 await runTask("bench", async () => {

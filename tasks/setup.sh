@@ -5,6 +5,7 @@
 #         mesa-vulkan-drivers and libvulkan1: the lavapipe software WebGPU adapter that test/nn's webgpu steps use.
 #         chromium: headless PNG export of figures (src/viz/png.ts), checked by test/viz and test/tasks/eval_test.ts.
 #   demo: nothing beyond Deno and the npm packages in deno.json (fetched by Deno on first use).
+#   bench: the test packages plus python3-torch (the PyTorch reference of `deno task bench train`).
 # Needs root (or sudo) for apt-get; the project's machines and CI run as root.
 set -euo pipefail
 mode="${1:-test}"
@@ -36,8 +37,15 @@ case "$mode" in
     deno jupyter --install --force >/dev/null 2>&1
     ;;
   demo) ;;
+  bench)
+    # deno task bench train compares against PyTorch on the CPU (Debian's python3-torch, ~200 MB with deps).
+    "$0" test
+    if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
+      apt_install python3-torch
+    fi
+    ;;
   *)
-    echo "setup: unknown mode \"$mode\": expected test or demo" >&2
+    echo "setup: unknown mode \"$mode\": expected test, demo or bench" >&2
     exit 2
     ;;
 esac

@@ -76,10 +76,10 @@ export class DenseModel {
     return this.unet.apply(this.input(image, mask));
   }
 
-  /** Copies all weights out (for checkpoints). */
-  getWeights(): Map<string, { shape: number[]; values: Float32Array }> {
-    const out = this.unet.getWeights();
-    if (this.maskToken) out.set("mask_token", { shape: [], values: this.maskToken.dataSync() as Float32Array });
+  /** Copies all weights out (for checkpoints); see `UNet3d.getWeights`. */
+  async getWeights(): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
+    const out = await this.unet.getWeights();
+    if (this.maskToken) out.set("mask_token", { shape: [], values: (await this.maskToken.data()) as Float32Array });
     return out;
   }
 

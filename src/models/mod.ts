@@ -7,3 +7,4 @@
 export * from "./unet.ts";
 export * from "./configs.ts";
 export * from "./dense_model.ts";
+export * from "./flops.ts";

@@ -190,11 +190,14 @@ export class UNet3d {
     return pointwise(y, this.#w("head/w") as tf.Tensor2D, this.#w("head/b") as tf.Tensor1D);
   }
 
-  /** Copies all weights out as name → { shape, values } (for checkpoints). */
-  getWeights(): Map<string, { shape: number[]; values: Float32Array }> {
+  /**
+   * Copies all weights out as name → { shape, values } (for checkpoints). Asynchronous because GPU backends can
+   * only read tensors back asynchronously.
+   */
+  async getWeights(): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
     const out = new Map<string, { shape: number[]; values: Float32Array }>();
     for (const p of this.#params) {
-      out.set(p.name, { shape: [...p.variable.shape], values: p.variable.dataSync() as Float32Array });
+      out.set(p.name, { shape: [...p.variable.shape], values: (await p.variable.data()) as Float32Array });
     }
     return out;
   }

@@ -37,3 +37,4 @@ export { patchUp } from "./ops/patch_up.ts";
 export { addScaled } from "./ops/add_scaled.ts";
 export { FLOP_OPS, type FlopOp, flopsOf, type OpFlops } from "./ops/flops.ts";
 export { gatherRows } from "./ops/gather_rows.ts";
+export { matMul2d } from "./ops/mat_mul.ts";

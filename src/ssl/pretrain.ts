@@ -182,16 +182,19 @@ export async function pretrain(config: PretrainConfig, options: PretrainOptions 
   const log = out ? await JsonlLog.open(join(out, RUN_FILES.log), { keepUpToStep: step }) : null;
   const writeCheckpoint = async () => {
     if (!out) return;
-    await saveCheckpoint(join(out, RUN_FILES.checkpoint), snapshot(config, step, model, projector, optimizer, names));
+    await saveCheckpoint(
+      join(out, RUN_FILES.checkpoint),
+      await snapshot(config, step, model, projector, optimizer, names),
+    );
     lastCheckpointStep = step;
   };
   const history: PretrainStep[] = [];
   const monitor: MonitorRecord[] = [];
-  const measure = () => {
-    if (monitorBatch) monitor.push({ step, ...vicregOnBatch(model, projector, monitorBatch) });
+  const measure = async () => {
+    if (monitorBatch) monitor.push({ step, ...(await vicregOnBatch(model, projector, monitorBatch)) });
   };
   try {
-    measure();
+    await measure();
     const last = Math.min(config.steps, stopAfterStep ?? Infinity);
     while (step < last) {
       const t0 = performance.now();
@@ -209,7 +212,7 @@ export async function pretrain(config: PretrainConfig, options: PretrainOptions 
         augment: config.augment ? {} : false,
       });
       const lr = oneCycleLr(step, config.steps, { peakLr: config.peakLr, warmupFraction: config.warmupFraction });
-      const stats = lossAndGradients(model, projector, batch, variables);
+      const stats = await lossAndGradients(model, projector, batch, variables);
       if (injectNanAtStep === step + 1) stats.parts[0] = stats.total = NaN;
       const bad = ["invariance", "variance", "covariance"].filter((_, i) => !Number.isFinite(stats.parts[i]));
       if (!Number.isFinite(stats.total) || bad.length > 0) {
@@ -222,7 +225,7 @@ export async function pretrain(config: PretrainConfig, options: PretrainOptions 
         );
       }
       const normTensor = optimizer.apply(stats.grads, lr);
-      const gradNorm = normTensor.dataSync()[0];
+      const gradNorm = (await normTensor.data())[0];
       normTensor.dispose();
       stats.grads.forEach((g) => g.dispose());
       step++;
@@ -244,7 +247,7 @@ export async function pretrain(config: PretrainConfig, options: PretrainOptions 
       onStep?.(record, config.steps);
       if (step % config.checkpointEvery === 0 || step === last) {
         await writeCheckpoint();
-        measure();
+        await measure();
       }
     }
   } catch (e) {
@@ -262,20 +265,20 @@ export async function pretrain(config: PretrainConfig, options: PretrainOptions 
  *
  * @returns Weighted total and unweighted parts `[invariance, variance, covariance]`.
  */
-export function vicregOnBatch(
+export async function vicregOnBatch(
   model: DenseModel,
   projector: Projector,
   batch: ReturnType<typeof sampleBatch>,
-): { total: number; parts: number[] } {
-  const out = { total: NaN, parts: [] as number[] };
-  tf.tidy(() => {
+): Promise<{ total: number; parts: number[] }> {
+  const parts = tf.tidy(() => {
     const { x, m, idxA, idxB } = batchTensors(model, batch);
     const flat = tf.reshape(model.apply(x, m), [-1, model.unet.config.outChannels]) as tf.Tensor2D;
     const loss = vicregLoss(projector.apply(gatherRows(flat, idxA)), projector.apply(gatherRows(flat, idxB)));
-    out.total = loss.total.dataSync()[0];
-    out.parts = Array.from(loss.parts.dataSync());
+    return tf.concat([tf.reshape(loss.total, [1]), loss.parts]);
   });
-  return out;
+  const values = Array.from(await parts.data());
+  parts.dispose();
+  return { total: values[0], parts: values.slice(1) };
 }
 
 /** The batch as tensors: views `[2B, D, H, W, 1]` (A then B), masks (condition model), pair row indices. */
@@ -314,7 +317,8 @@ function chooseScans(n: number, count: number, rng: Rng): number[] {
   return all.slice(0, count).sort((a, b) => a - b);
 }
 
-interface StepStats {
+/** Loss values and gradients of one step (see {@linkcode lossAndGradients}). */
+export interface StepStats {
   total: number;
   parts: number[];
   stdMin: number;
@@ -325,15 +329,17 @@ interface StepStats {
 
 /**
  * Forward + backward of one batch: both views go through the network as one batch of 2B crops; the paired voxels'
- * descriptors are gathered, projected and scored by VICReg. Loss values are read back synchronously.
+ * descriptors are gathered, projected and scored by VICReg. Loss values are read back synchronously; the gradients
+ * (aligned with `variables`) are returned outside any tidy, for the caller to apply and dispose.
  */
-function lossAndGradients(
+export async function lossAndGradients(
   model: DenseModel,
   projector: Projector,
   batch: ReturnType<typeof sampleBatch>,
   variables: tf.Variable[],
-): StepStats {
+): Promise<StepStats> {
   const stats: StepStats = { total: NaN, parts: [], stdMin: NaN, stdMean: NaN, grads: [] };
+  let summary!: tf.Tensor1D;
   stats.grads = tf.tidy(() => {
     const { x, m, idxA, idxB } = batchTensors(model, batch);
     let parts!: tf.Tensor1D;
@@ -349,28 +355,32 @@ function lossAndGradients(
       parts = tf.keep(loss.parts);
       return loss.total;
     }, variables);
-    stats.total = value.dataSync()[0];
-    stats.parts = Array.from(parts.dataSync());
-    const stdValues = Array.from(std.dataSync());
-    stats.stdMin = Math.min(...stdValues);
-    stats.stdMean = stdValues.reduce((a, c) => a + c, 0) / stdValues.length;
+    // [total, invariance, variance, covariance, std…], read back once, asynchronously (GPU backends).
+    summary = tf.keep(tf.concat([tf.reshape(value, [1]), parts, std]) as tf.Tensor1D);
     return variables.map((vr) => grads[vr.name]);
   });
+  const values = Array.from(await summary.data());
+  summary.dispose();
+  stats.total = values[0];
+  stats.parts = values.slice(1, 4);
+  const stdValues = values.slice(4);
+  stats.stdMin = Math.min(...stdValues);
+  stats.stdMean = stdValues.reduce((a, c) => a + c, 0) / stdValues.length;
   return stats;
 }
 
-function snapshot(
+async function snapshot(
   config: PretrainConfig,
   step: number,
   model: DenseModel,
   projector: Projector,
   optimizer: AdamW,
   names: string[],
-): Checkpoint<CheckpointMeta> {
+): Promise<Checkpoint<CheckpointMeta>> {
   const tensors = new Map<string, { shape: number[]; values: Float32Array }>();
-  for (const [n, t] of model.getWeights()) tensors.set(`model/${n}`, t);
-  for (const [n, t] of projector.getWeights()) tensors.set(`projector/${n}`, t);
-  const state = optimizer.getState();
+  for (const [n, t] of await model.getWeights()) tensors.set(`model/${n}`, t);
+  for (const [n, t] of await projector.getWeights()) tensors.set(`projector/${n}`, t);
+  const state = await optimizer.getState();
   state.m.forEach((x, i) => tensors.set(`adam/m/${names[i]}`, { shape: [x.length], values: x }));
   state.v.forEach((x, i) => tensors.set(`adam/v/${names[i]}`, { shape: [x.length], values: x }));
   return {

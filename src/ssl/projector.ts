@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { tf } from "../nn/mod.ts";
+import { matMul2d, tf } from "../nn/mod.ts";
 import type { Rng } from "../data/rng.ts";
 
 let projectorId = 0;
@@ -66,7 +66,7 @@ export class Projector {
   apply(x: tf.Tensor2D): tf.Tensor2D {
     let h: tf.Tensor2D = x;
     for (let l = 0; l < 3; l++) {
-      h = tf.add(tf.matMul(h, this.#get(`fc${l}/w`)), this.#get(`fc${l}/b`));
+      h = matMul2d(h, this.#get(`fc${l}/w`) as tf.Tensor2D, this.#get(`fc${l}/b`) as tf.Tensor1D);
       if (l < 2) {
         const { mean, variance } = tf.moments(h, 1, true);
         h = tf.div(tf.sub(h, mean), tf.sqrt(tf.add(variance, 1e-5)));
@@ -79,9 +79,11 @@ export class Projector {
     return h;
   }
 
-  /** Copies weights out by name. */
-  getWeights(): Map<string, { shape: number[]; values: Float32Array }> {
-    return new Map(this.#vars.map((x) => [x.name, { shape: [...x.v.shape], values: x.v.dataSync() as Float32Array }]));
+  /** Copies weights out by name (asynchronous, for GPU backends). */
+  async getWeights(): Promise<Map<string, { shape: number[]; values: Float32Array }>> {
+    const out = new Map<string, { shape: number[]; values: Float32Array }>();
+    for (const x of this.#vars) out.set(x.name, { shape: [...x.v.shape], values: (await x.v.data()) as Float32Array });
+    return out;
   }
 
   /** Loads weights by name. */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { tf } from "../nn/mod.ts";
+import { matMul2d, tf } from "../nn/mod.ts";
 
 /** Weights of the three VICReg terms. */
 export interface VicregWeights {
@@ -38,8 +38,10 @@ export function varianceTerm(z: tf.Tensor2D): tf.Scalar {
 export function covarianceTerm(z: tf.Tensor2D): tf.Scalar {
   const [k, d] = z.shape;
   const centred = tf.sub(z, tf.mean(z, 0));
-  const cov = tf.div(tf.matMul(centred, centred, true, false), k - 1);
-  const offDiagonal = tf.sub(tf.sum(tf.square(cov)), tf.sum(tf.square(tf.mul(cov, tf.eye(d)))));
+  const cov = tf.div(matMul2d(tf.transpose(centred) as tf.Tensor2D, centred as tf.Tensor2D), k - 1);
+  // Off-diagonal energy = total energy − energy of the diagonal (the diagonal of C is the per-dimension variance).
+  const diagonal = tf.div(tf.sum(tf.square(centred), 0), k - 1);
+  const offDiagonal = tf.sub(tf.sum(tf.square(cov)), tf.sum(tf.square(diagonal)));
   return tf.div(offDiagonal, d);
 }
 

@@ -74,13 +74,10 @@ export class AdamW {
     });
   }
 
-  /** Moments as arrays, in variable order (for checkpoints). */
-  getState(): { step: number; m: Float32Array[]; v: Float32Array[] } {
-    return {
-      step: this.step,
-      m: this.#m.map((x) => x.dataSync() as Float32Array),
-      v: this.#v.map((x) => x.dataSync() as Float32Array),
-    };
+  /** Moments as arrays, in variable order (for checkpoints; asynchronous, for GPU backends). */
+  async getState(): Promise<{ step: number; m: Float32Array[]; v: Float32Array[] }> {
+    const read = (xs: tf.Variable[]) => Promise.all(xs.map(async (x) => (await x.data()) as Float32Array));
+    return { step: this.step, m: await read(this.#m), v: await read(this.#v) };
   }
 
   /** Restores a state saved by {@linkcode getState}. */

@@ -62,16 +62,16 @@ Deno.test("DenseModel condition input replaces masked voxels by the learned toke
   }
 });
 
-Deno.test("UNet3d setWeights(getWeights()) reproduces outputs; shapes are checked", () => {
+Deno.test("UNet3d setWeights(getWeights()) reproduces outputs; shapes are checked", async () => {
   const a = new UNet3d(modelConfig("tiny"), new Rng(4));
   const b = new UNet3d(modelConfig("tiny"), new Rng(5));
   try {
-    b.setWeights(a.getWeights());
+    b.setWeights(await a.getWeights());
     tf.tidy(() => {
       const x = tf.randomUniform([1, 8, 8, 8, 1], 0, 1, "float32", 7) as tf.Tensor5D;
       assertEquals(Array.from(a.apply(x).dataSync()), Array.from(b.apply(x).dataSync()));
     });
-    const w = a.getWeights();
+    const w = await a.getWeights();
     w.set("stem/w", { shape: [1], values: new Float32Array(1) });
     assertThrows(() => b.setWeights(w), RangeError, "stem/w");
   } finally {
