@@ -1,6 +1,8 @@
 /**
  * Inference stage (METHOD §6): sliding-window inference with Gaussian blending over any {@linkcode Predictor}, and
- * the output side (mask to the body, back onto the scan's grid). Imports neither tfjs nor ONNX Runtime.
+ * the output side (mask to the body, back onto the scan's grid), and `anomalyMap`, the adapter that runs the
+ * frozen networks and the density through it. The inferer itself (`sliding_window.ts`) imports neither tfjs nor ONNX
+ * Runtime; only `anomaly_map.ts` does.
  *
  * @module
  */
@@ -8,3 +10,5 @@ export * from "./window_positions.ts";
 export * from "./importance_map.ts";
 export * from "./sliding_window.ts";
 export * from "./anomaly_output.ts";
+export * from "./anomaly_map.ts";
+export * from "./load_models.ts";

@@ -420,3 +420,20 @@ function restore(
     v: names.map((n) => get(`adam/v/${n}`)),
   });
 }
+
+/**
+ * Loads a trained network from a pretraining run folder (its `checkpoint.bin`), frozen for feature extraction.
+ *
+ * @param runDir A folder written by {@linkcode pretrain} (or `deno task train`).
+ * @returns The model (caller disposes) and the run's config.
+ * @throws {CheckpointError} If the checkpoint is missing or unreadable.
+ */
+export async function loadPretrained(runDir: string): Promise<{ model: DenseModel; config: PretrainConfig }> {
+  const ckpt = await loadCheckpoint<CheckpointMeta>(join(runDir, RUN_FILES.checkpoint));
+  const config = ckpt.meta.config;
+  const model = new DenseModel(config.model, config.size, new Rng(0));
+  const weights = new Map<string, { shape: number[]; values: Float32Array }>();
+  for (const [n, t] of ckpt.tensors) if (n.startsWith("model/")) weights.set(n.slice("model/".length), t);
+  model.setWeights(weights);
+  return { model, config };
+}

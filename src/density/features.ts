@@ -1,0 +1,189 @@
+/**
+ * Feature sets for the density model (METHOD §5): the frozen descriptor y = f(x) and a condition c per voxel, from
+ * windows of preprocessed scans, and a bounded pool of (y, c) rows sampled inside the body for fitting q(y | c).
+ *
+ * Condition variants:
+ * - `masked`: c = g(x), the masking-invariant condition model (§4), applied to the unmasked window (mask channel 0):
+ *   it was trained to give the same features whether or not a region is hidden, so it describes context, not the
+ *   local pathology. Our condition network outputs at stride 1, so no upsampling is needed (a strided condition
+ *   network would be upsampled trilinearly here).
+ * - `positional`: sinusoidal encoding (CFlow-style) of the voxel's normalised index (i/(n0−1), j/(n1−1), k/(n2−1))
+ *   in the preprocessed (canonical RAS) volume, `positionalDim` wide.
+ * - `none`: no condition (Dc = 0).
+ *
+ * @module
+ */
+import type { Rng } from "../data/rng.ts";
+import type { Vec3 } from "../io/mod.ts";
+import type { DenseModel } from "../models/mod.ts";
+import { tf } from "../nn/mod.ts";
+import type { TrainingScan } from "../ssl/mod.ts";
+import { positionalEncoding } from "./positional.ts";
+
+/** How the condition c of a voxel is obtained. */
+export const CONDITION_KINDS = ["masked", "positional", "none"] as const;
+/** One of {@linkcode CONDITION_KINDS}. */
+export type ConditionKind = typeof CONDITION_KINDS[number];
+
+/** The frozen networks and the condition kind: everything that turns a window into (y, c) rows. */
+export interface FeatureExtractor {
+  /** The descriptor network f. */
+  descriptor: DenseModel;
+  /** The condition network g (`masked` only). */
+  condition: DenseModel | null;
+  /** Which condition. */
+  conditionKind: ConditionKind;
+  /** Width of the positional encoding (a multiple of 6; `positional` only). */
+  positionalDim: number;
+}
+
+/** Descriptor width Dy of an extractor. */
+export function descriptorDim(ext: FeatureExtractor): number {
+  return ext.descriptor.unet.config.outChannels;
+}
+
+/** Condition width Dc of an extractor (0 for `none`). */
+export function conditionDim(ext: FeatureExtractor): number {
+  if (ext.conditionKind === "none") return 0;
+  if (ext.conditionKind === "positional") return ext.positionalDim;
+  if (!ext.condition) throw new RangeError('Cannot use condition "masked" without a condition model');
+  return ext.condition.unet.config.outChannels;
+}
+
+/**
+ * Features of a batch of windows.
+ *
+ * @param ext The frozen networks.
+ * @param windows `[n, wk, wj, wi, 1]` intensities in [0, 1] (NDHWC, i fastest within a window).
+ * @param n Number of windows.
+ * @param windowVox Window size `[wi, wj, wk]`.
+ * @param coords For `positional`: normalised coordinates `[n·V, 3]` of every window voxel (V = wi·wj·wk).
+ * @returns y `[n·V, Dy]` and c `[n·V, Dc]` (null for `none`), row-major, rows in window-voxel order.
+ */
+export async function windowFeatures(
+  ext: FeatureExtractor,
+  windows: Float32Array,
+  n: number,
+  windowVox: Vec3,
+  coords?: Float32Array,
+): Promise<{ y: Float32Array; c: Float32Array | null }> {
+  const [wi, wj, wk] = windowVox;
+  const [yT, cT] = tf.tidy(() => {
+    const x = tf.tensor5d(windows, [n, wk, wj, wi, 1]);
+    const y = ext.descriptor.apply(x);
+    const c = ext.conditionKind === "masked" ? ext.condition!.apply(x) : null;
+    return c ? [y, c] : [y];
+  });
+  const y = (await yT.data()) as Float32Array;
+  yT.dispose();
+  let c: Float32Array | null = null;
+  if (cT) {
+    c = (await cT.data()) as Float32Array;
+    cT.dispose();
+  } else if (ext.conditionKind === "positional") {
+    if (!coords) throw new RangeError('Cannot compute "positional" conditions without voxel coordinates');
+    c = positionalEncoding(coords, ext.positionalDim);
+  }
+  return { y, c };
+}
+
+/** Options for {@linkcode collectFeatures}. */
+export interface CollectFeaturesOptions {
+  /** Window size `[wi, wj, wk]` (divisible by the U-Net's down-sampling). @default {[32, 32, 32]} */
+  windowVox?: Vec3;
+  /** Windows drawn per scan. @default {16} */
+  windowsPerScan?: number;
+  /** Body voxels sampled per window. @default {2048} */
+  samplesPerWindow?: number;
+  /** Called after each window. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** A bounded pool of (y, c) rows for fitting. */
+export interface FeaturePool {
+  /** `[count, dy]` row-major. */
+  y: Float32Array;
+  /** `[count, dc]` row-major, or null when dc = 0. */
+  c: Float32Array | null;
+  count: number;
+  dy: number;
+  dc: number;
+}
+
+/**
+ * Samples (y, c) rows from body voxels of scans, one window at a time: each window (a random axis-aligned block of
+ * the preprocessed volume, zero-filled where it leaves the volume) goes through the frozen networks, then
+ * `samplesPerWindow` of its body voxels (with replacement) become rows. Memory is bounded by the pool,
+ * `scans × windowsPerScan × samplesPerWindow × (Dy + Dc) × 4` bytes, plus one window's features — never all voxels.
+ *
+ * @param scans Preprocessed scans (image in [0, 1] and body mask, canonical RAS).
+ * @param ext The frozen networks and condition kind.
+ * @param rng Seeded source of the window positions and voxel draws.
+ */
+export async function collectFeatures(
+  scans: readonly TrainingScan[],
+  ext: FeatureExtractor,
+  rng: Rng,
+  options: CollectFeaturesOptions = {},
+): Promise<FeaturePool> {
+  const { windowVox = [32, 32, 32], windowsPerScan = 16, samplesPerWindow = 2048, onProgress } = options;
+  const dy = descriptorDim(ext), dc = conditionDim(ext);
+  const total = scans.length * windowsPerScan;
+  const count = total * samplesPerWindow;
+  const y = new Float32Array(count * dy);
+  const c = dc > 0 ? new Float32Array(count * dc) : null;
+  const [wi, wj, wk] = windowVox;
+  const v = wi * wj * wk;
+  const window = new Float32Array(v);
+  const coords = ext.conditionKind === "positional" ? new Float32Array(3 * v) : undefined;
+  let row = 0, done = 0;
+  for (const scan of scans) {
+    const [n0, n1, n2] = scan.image.shape;
+    const img = scan.image.data, body = scan.bodyMask.data;
+    for (let w = 0; w < windowsPerScan; w++) {
+      const o0 = rng.int(0, Math.max(1, n0 - wi + 1));
+      const o1 = rng.int(0, Math.max(1, n1 - wj + 1));
+      const o2 = rng.int(0, Math.max(1, n2 - wk + 1));
+      const inBody: number[] = [];
+      let q = 0;
+      for (let k = 0; k < wk; k++) {
+        for (let j = 0; j < wj; j++) {
+          for (let i = 0; i < wi; i++, q++) {
+            const a = o0 + i, b = o1 + j, cc = o2 + k;
+            const inside = a < n0 && b < n1 && cc < n2;
+            const s = inside ? a + n0 * (b + n1 * cc) : -1;
+            window[q] = inside ? img[s] : 0;
+            if (inside && body[s]) inBody.push(q);
+            if (coords) {
+              coords[3 * q] = a / Math.max(1, n0 - 1);
+              coords[3 * q + 1] = b / Math.max(1, n1 - 1);
+              coords[3 * q + 2] = cc / Math.max(1, n2 - 1);
+            }
+          }
+        }
+      }
+      const f = await windowFeatures(ext, window, 1, windowVox, coords);
+      for (let s = 0; s < samplesPerWindow; s++) {
+        // A window without body voxels (rare: the crop lies in air) contributes its centre voxel's rows.
+        const vox = inBody.length > 0 ? inBody[rng.int(0, inBody.length)] : (v >> 1);
+        y.set(f.y.subarray(vox * dy, (vox + 1) * dy), row * dy);
+        if (c && f.c) c.set(f.c.subarray(vox * dc, (vox + 1) * dc), row * dc);
+        row++;
+      }
+      onProgress?.(++done, total);
+    }
+  }
+  return { y, c, count, dy, dc };
+}
+
+/** Draws `batchSize` rows of a pool uniformly with replacement (a `DensitySampler` body). */
+export function samplePool(pool: FeaturePool, rng: Rng, batchSize: number) {
+  const y = new Float32Array(batchSize * pool.dy);
+  const c = pool.c ? new Float32Array(batchSize * pool.dc) : null;
+  for (let r = 0; r < batchSize; r++) {
+    const s = rng.int(0, pool.count);
+    y.set(pool.y.subarray(s * pool.dy, (s + 1) * pool.dy), r * pool.dy);
+    if (c && pool.c) c.set(pool.c.subarray(s * pool.dc, (s + 1) * pool.dc), r * pool.dc);
+  }
+  return { y, c, count: batchSize };
+}

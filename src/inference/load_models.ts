@@ -1,0 +1,82 @@
+/**
+ * A run folder's fitted models, loaded once for many inputs: `RUN/descriptor` and `RUN/condition` (pretraining
+ * runs), `RUN/density` (the density fit, with `pipeline.json` saying how features were made).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type Vec3, writeJsonAtomic } from "../io/mod.ts";
+import { type ConditionKind, DENSITY_RUN_FILES, type FeatureExtractor, loadDensity } from "../density/mod.ts";
+import { loadPretrained } from "../ssl/mod.ts";
+import type { AnomalyModels } from "./anomaly_map.ts";
+
+/** How the density's features were made: saved as `RUN/density/pipeline.json` by the fit, read by inference. */
+export interface PipelineSpec {
+  conditionKind: ConditionKind;
+  /** Positional encoding width (positional condition). */
+  positionalDim: number;
+  /** Window `[wi, wj, wk]` used for features (the training crop). */
+  windowVox: Vec3;
+  /** Preprocessing spacing in mm. */
+  preprocessSpacingMm: Vec3;
+}
+
+/** File names in a run folder. */
+export const PIPELINE_FILES = {
+  descriptor: "descriptor",
+  condition: "condition",
+  density: "density",
+  spec: "pipeline.json",
+} as const;
+
+/** Writes `RUN/density/pipeline.json`. */
+export function savePipelineSpec(runDir: string, spec: PipelineSpec): Promise<void> {
+  return writeJsonAtomic(join(runDir, PIPELINE_FILES.density, PIPELINE_FILES.spec), spec);
+}
+
+/** Loaded models plus a `dispose()` for all of them. */
+export interface LoadedAnomalyModels extends AnomalyModels {
+  spec: PipelineSpec;
+  dispose(): void;
+}
+
+/**
+ * Loads the frozen descriptor (and condition model for `masked`) and the fitted density of a run folder.
+ *
+ * @param runDir Folder with `descriptor/`, optionally `condition/`, and `density/`.
+ * @throws {Error} Naming the missing file when the run is incomplete.
+ */
+export async function loadAnomalyModels(runDir: string): Promise<LoadedAnomalyModels> {
+  const specPath = join(runDir, PIPELINE_FILES.density, PIPELINE_FILES.spec);
+  let spec: PipelineSpec;
+  try {
+    spec = JSON.parse(await Deno.readTextFile(specPath));
+  } catch (cause) {
+    throw new Error(`Cannot load models of run "${runDir}": ${specPath} is missing or invalid: run "deno task fit"`, {
+      cause,
+    });
+  }
+  const descriptor = (await loadPretrained(join(runDir, PIPELINE_FILES.descriptor))).model;
+  const condition = spec.conditionKind === "masked"
+    ? (await loadPretrained(join(runDir, PIPELINE_FILES.condition))).model
+    : null;
+  const { model: density } = await loadDensity(join(runDir, PIPELINE_FILES.density, DENSITY_RUN_FILES.checkpoint));
+  const extractor: FeatureExtractor = {
+    descriptor,
+    condition,
+    conditionKind: spec.conditionKind,
+    positionalDim: spec.positionalDim,
+  };
+  return {
+    extractor,
+    density,
+    windowVox: spec.windowVox,
+    preprocess: { spacingMm: spec.preprocessSpacingMm },
+    spec,
+    dispose() {
+      descriptor.dispose();
+      condition?.dispose();
+      density.dispose();
+    },
+  };
+}

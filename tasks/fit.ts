@@ -1,0 +1,159 @@
+/**
+ * `deno task fit --run RUN_DIR --density flow|gaussian|gaussian-uncond --condition masked|positional|none
+ * --data DIR_OR_MANIFEST [--steps N] [--seed S] [--batch-size B] [--windows-per-scan W] [--samples-per-window K]
+ * [--resume] [--backend …]`: fits q(y | c) on features of training scans (METHOD §5). Reads the frozen networks from
+ * `RUN_DIR/descriptor` (and `RUN_DIR/condition` for `masked`), writes `RUN_DIR/density/` (config.json, log.jsonl,
+ * checkpoint.bin, pipeline.json).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { deriveSeed, Rng } from "../src/data/mod.ts";
+import {
+  collectFeatures,
+  CONDITION_KINDS,
+  conditionDim,
+  type ConditionKind,
+  createDensityModel,
+  DENSITY_KINDS,
+  densityFitConfig,
+  descriptorDim,
+  type FeatureExtractor,
+  fitDensity,
+  parseDensityKind,
+  samplePool,
+} from "../src/density/mod.ts";
+import { PIPELINE_FILES, savePipelineSpec } from "../src/inference/mod.ts";
+import { initBackend, parseBackend } from "../src/nn/mod.ts";
+import { listScans, loadPretrained, ScanCache } from "../src/ssl/mod.ts";
+import { intFlag, numberFlag, progressBar, requireFlag, runTask, UsageError } from "./_cli.ts";
+
+const USAGE = `usage: deno task fit --run RUN_DIR --density ${DENSITY_KINDS.join("|")} --condition ${
+  CONDITION_KINDS.join("|")
+} \\
+    --data DIR_OR_MANIFEST [--steps 2000] [--seed 0] [--batch-size 4096] [--windows-per-scan 16]
+    [--samples-per-window 2048] [--positional-dim 36] [--hidden 256] [--lr 1e-3] [--resume] [--backend auto|cpu|wasm|webgpu|tensorflow]`;
+
+await runTask("fit", async () => {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: Deno.args,
+      options: {
+        run: { type: "string" },
+        density: { type: "string" },
+        condition: { type: "string" },
+        data: { type: "string" },
+        steps: { type: "string" },
+        seed: { type: "string" },
+        "batch-size": { type: "string" },
+        "windows-per-scan": { type: "string" },
+        "samples-per-window": { type: "string" },
+        "positional-dim": { type: "string" },
+        hidden: { type: "string" },
+        lr: { type: "string" },
+        resume: { type: "boolean" },
+        backend: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(`Cannot parse flags: ${(e as Error).message}`, USAGE);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const run = requireFlag(values.run, "--run");
+  let kind, backend;
+  try {
+    kind = parseDensityKind(requireFlag(values.density, "--density"));
+    backend = parseBackend(values.backend ?? "auto");
+  } catch (e) {
+    throw e instanceof UsageError ? e : new UsageError((e as Error).message);
+  }
+  const conditionKind = (values.condition ?? "masked") as ConditionKind;
+  if (!CONDITION_KINDS.includes(conditionKind)) {
+    throw new UsageError(`Cannot use --condition "${values.condition}": expected one of ${CONDITION_KINDS.join(", ")}`);
+  }
+  const data = requireFlag(values.data, "--data");
+  const seed = intFlag(values.seed, "--seed", 0, 0, 2 ** 32 - 1);
+  const positionalDim = intFlag(values["positional-dim"], "--positional-dim", 36, 6);
+  if (positionalDim % 6 !== 0) {
+    throw new UsageError(`Cannot use --positional-dim ${positionalDim}: expected a multiple of 6`);
+  }
+  const fitConfig = densityFitConfig({
+    steps: intFlag(values.steps, "--steps", 2000, 1),
+    batchSize: intFlag(values["batch-size"], "--batch-size", 4096, 2),
+    seed,
+    ...(values.lr ? { peakLr: numberFlag(values.lr, "--lr", 1e-3, 1e-9, 10) } : {}),
+  });
+  const windowsPerScan = intFlag(values["windows-per-scan"], "--windows-per-scan", 16, 1);
+  const samplesPerWindow = intFlag(values["samples-per-window"], "--samples-per-window", 2048, 1);
+
+  const report = await initBackend(backend);
+  console.error(`fit: backend ${report.name} (${report.reason})`);
+  const desc = await loadPretrained(join(run, PIPELINE_FILES.descriptor));
+  const cond = conditionKind === "masked" ? await loadPretrained(join(run, PIPELINE_FILES.condition)) : null;
+  const extractor: FeatureExtractor = {
+    descriptor: desc.model,
+    condition: cond?.model ?? null,
+    conditionKind,
+    positionalDim,
+  };
+  const windowVox = desc.config.cropVox;
+  const preprocessSpacingMm = desc.config.preprocessSpacingMm;
+  const paths = await listScans(data);
+  const cache = new ScanCache({ spacingMm: preprocessSpacingMm, maxScans: 1 });
+  // One scan in memory at a time: features are pooled per scan.
+  const pools = [];
+  const bar = progressBar("fit: features");
+  const rng = new Rng(deriveSeed(seed, "features"));
+  for (const [s, path] of paths.entries()) {
+    const scan = await cache.get(path);
+    pools.push(
+      await collectFeatures([scan], extractor, rng, {
+        windowVox,
+        windowsPerScan,
+        samplesPerWindow,
+        onProgress: (d) => bar(s * windowsPerScan + d, paths.length * windowsPerScan),
+      }),
+    );
+  }
+  const dy = descriptorDim(extractor), dc = conditionDim(extractor);
+  const count = pools.reduce((a, p) => a + p.count, 0);
+  const pool = {
+    y: new Float32Array(count * dy),
+    c: dc > 0 ? new Float32Array(count * dc) : null,
+    count,
+    dy,
+    dc,
+  };
+  let row = 0;
+  for (const p of pools) {
+    pool.y.set(p.y, row * dy);
+    if (pool.c && p.c) pool.c.set(p.c, row * dc);
+    row += p.count;
+  }
+  console.error(`fit: ${count} (y, c) rows from ${paths.length} scans, Dy ${dy}, Dc ${dc} (${conditionKind})`);
+  const hiddenDim = intFlag(values.hidden, "--hidden", 256, 1);
+  const model = createDensityModel(
+    (kind === "gaussian-uncond" ? { kind, dy, dc, seed } : { kind, dy, dc, seed, hiddenDim }) as Parameters<
+      typeof createDensityModel
+    >[0],
+  );
+  const out = join(run, PIPELINE_FILES.density);
+  const fitBar = progressBar(`fit ${kind}`);
+  const result = await fitDensity(model, (_step, r, bs) => samplePool(pool, r, bs), fitConfig, {
+    out,
+    resume: values.resume ?? false,
+    onStep: (r, total) => fitBar(r.step, total, r.loss === null ? "" : `nll/dim ${r.loss.toFixed(4)}`),
+  });
+  await savePipelineSpec(run, { conditionKind, positionalDim, windowVox, preprocessSpacingMm });
+  console.error(`fit: ${result.step} steps`);
+  model.dispose();
+  desc.model.dispose();
+  cond?.model.dispose();
+  console.log(out);
+});

@@ -1,0 +1,84 @@
+/**
+ * `deno task infer --run RUN_DIR --out OUT_DIR IN.nii.gz [IN2 …] [--overlap 0.5] [--batch-size 2]
+ * [--score-mode window|features] [--backend …]`: writes `OUT_DIR/<input stem>_anomaly.nii.gz` (float32, the input's
+ * own grid and affine) for each input, loading the models once.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { readVolume, stemOf, writeRunRecord, writeVolume } from "../src/io/mod.ts";
+import { anomalyMap, loadAnomalyModels, SCORE_MODES, type ScoreMode } from "../src/inference/mod.ts";
+import { initBackend, parseBackend } from "../src/nn/mod.ts";
+import { intFlag, numberFlag, progressBar, requireFlag, runTask, UsageError } from "./_cli.ts";
+
+const USAGE = `usage: deno task infer --run RUN_DIR --out OUT_DIR IN.nii.gz [IN2 …]
+    [--overlap 0.5] [--batch-size 2] [--score-mode ${
+  SCORE_MODES.join("|")
+}] [--backend auto|cpu|wasm|webgpu|tensorflow]`;
+
+await runTask("infer", async () => {
+  let values, positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args: Deno.args,
+      allowPositionals: true,
+      options: {
+        run: { type: "string" },
+        out: { type: "string" },
+        overlap: { type: "string" },
+        "batch-size": { type: "string" },
+        "score-mode": { type: "string" },
+        backend: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(`Cannot parse flags: ${(e as Error).message}`, USAGE);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const run = requireFlag(values.run, "--run");
+  const out = requireFlag(values.out, "--out");
+  if (positionals.length === 0) throw new UsageError("Missing input volumes: give one or more IN.nii.gz", USAGE);
+  const scoreMode = (values["score-mode"] ?? "window") as ScoreMode;
+  if (!SCORE_MODES.includes(scoreMode)) {
+    throw new UsageError(`Cannot use --score-mode "${scoreMode}": expected one of ${SCORE_MODES.join(", ")}`);
+  }
+  let backend;
+  try {
+    backend = parseBackend(values.backend ?? "auto");
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const overlap = numberFlag(values.overlap, "--overlap", 0.5, 0, 0.99);
+  const batchSize = intFlag(values["batch-size"], "--batch-size", 2, 1, 256);
+  const report = await initBackend(backend);
+  console.error(`infer: backend ${report.name} (${report.reason})`);
+  const models = await loadAnomalyModels(run);
+  await writeRunRecord(out, {
+    task: "infer",
+    config: { run, inputs: positionals, overlap, batchSize, scoreMode, pipeline: models.spec },
+    backend: report.name,
+  });
+  try {
+    for (const [n, path] of positionals.entries()) {
+      const t0 = performance.now();
+      const ct = await readVolume(path, { unit: "HU" });
+      const map = await anomalyMap(ct, models, {
+        overlap,
+        batchSize,
+        scoreMode,
+        onProgress: progressBar(`infer ${n + 1}/${positionals.length} ${stemOf(path)}`),
+      });
+      const dest = join(out, `${stemOf(path)}_anomaly.nii.gz`);
+      await writeVolume(dest, map);
+      console.error(`infer: ${stemOf(path)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(dest);
+    }
+  } finally {
+    models.dispose();
+  }
+});
