@@ -13,7 +13,17 @@ import { deriveSeed, Rng } from "../data/rng.ts";
 import { writeRunRecord } from "../io/mod.ts";
 import { DenseModel, downsamplingFactor, modelConfig } from "../models/mod.ts";
 import { type BackendReport, gatherRows, initBackend, tf } from "../nn/mod.ts";
-import { AdamW, type Checkpoint, JsonlLog, loadCheckpoint, oneCycleLr, saveCheckpoint } from "../train/mod.ts";
+import {
+  AdamW,
+  type Checkpoint,
+  JsonlLog,
+  loadCheckpoint,
+  oneCycleLr,
+  saveCheckpoint,
+  TrainingDivergedError,
+} from "../train/mod.ts";
+
+export { TrainingDivergedError } from "../train/mod.ts";
 import { sampleBatch } from "./batch.ts";
 import { listScans } from "./dataset.ts";
 import { Projector } from "./projector.ts";
@@ -45,19 +55,6 @@ export interface PretrainStep {
   embeddingStdMean: number;
   /** Seconds this step took. */
   seconds: number;
-}
-
-/** Thrown when the loss becomes NaN or infinite; the last good checkpoint stays in place. */
-export class TrainingDivergedError extends Error {
-  constructor(readonly step: number, detail: string, readonly lastCheckpointStep: number | null) {
-    super(
-      `Cannot continue training: ${detail} at step ${step}: ` +
-        (lastCheckpointStep === null
-          ? "no checkpoint was written yet"
-          : `last good checkpoint is step ${lastCheckpointStep}`),
-    );
-    this.name = "TrainingDivergedError";
-  }
 }
 
 /** Options for {@linkcode pretrain}. */

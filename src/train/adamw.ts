@@ -36,8 +36,9 @@ export class AdamW {
     const { beta1 = 0.9, beta2 = 0.999, eps = 1e-3, weightDecay = 1e-6, clipNorm = 1 } = options;
     this.variables = variables;
     this.options = { beta1, beta2, eps, weightDecay, clipNorm };
-    this.#m = variables.map((v) => tf.variable(tf.zerosLike(v), false));
-    this.#v = variables.map((v) => tf.variable(tf.zerosLike(v), false));
+    // tidy frees the zerosLike temporaries; the variables themselves survive it.
+    this.#m = variables.map((v) => tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
+    this.#v = variables.map((v) => tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
   }
 
   /**

@@ -8,3 +8,4 @@ export * from "./adamw.ts";
 export * from "./schedule.ts";
 export * from "./checkpoint.ts";
 export * from "./jsonl_log.ts";
+export * from "./diverged.ts";
