@@ -5,6 +5,9 @@
  * @module
  */
 
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type BackendName, parseBackend } from "../src/nn/mod.ts";
+
 /** Bad flags or arguments: reported with a hint and exit code 2. */
 export class UsageError extends Error {
   /** @param hint Extra line printed as `hint: …`. */
@@ -34,6 +37,40 @@ export async function runTask(name: string, body: () => Promise<void>): Promise<
       Deno.exit(2);
     }
     Deno.exit(1);
+  }
+}
+
+/**
+ * Parses `Deno.args` with `node:util`'s `parseArgs` (strict: unknown flags are errors), turning its errors into a
+ * {@linkcode UsageError} with the task's usage text as the hint.
+ *
+ * @param options The flags, as for `parseArgs`.
+ * @param usage Usage text shown as the hint.
+ * @param allowPositionals Accept positional arguments (else they are an error). @default {false}
+ */
+export function parseFlags<const O extends NonNullable<ParseArgsConfig["options"]>>(
+  options: O,
+  usage?: string,
+  allowPositionals = false,
+) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: Deno.args, options, allowPositionals: true });
+  } catch (e) {
+    throw new UsageError(`Cannot parse flags: ${(e as Error).message}`, usage);
+  }
+  if (!allowPositionals && parsed.positionals.length > 0) {
+    throw new UsageError(`Cannot use the argument "${parsed.positionals[0]}": this task takes flags only`, usage);
+  }
+  return parsed;
+}
+
+/** Parses `--backend` (default "auto") or throws a {@linkcode UsageError} listing the backends. */
+export function backendFlag(value: string | undefined): BackendName {
+  try {
+    return parseBackend(value ?? "auto");
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
 }
 

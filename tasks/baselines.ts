@@ -10,13 +10,12 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { huDensityScore, rawHuScore } from "../src/data/mod.ts";
 import { axcodesOf, readVolume, reorient, sameGrid, type Volume, writeVolume } from "../src/io/mod.ts";
 import { AurocAccumulator } from "../src/metrics/mod.ts";
 import { bodyMask } from "../src/preprocess/mod.ts";
-import { numberFlag, progressBar, requireFlag, runTask, UsageError } from "./_cli.ts";
+import { numberFlag, parseFlags, progressBar, requireFlag, runTask, UsageError } from "./_cli.ts";
 
 const USAGE = `usage: deno task baselines --data DIR [--bin-width HU] [--write-maps DIR]
   --data DIR        folder written by "deno task phantoms"
@@ -26,20 +25,12 @@ const USAGE = `usage: deno task baselines --data DIR [--bin-width HU] [--write-m
 const CT_NAME = /^phantom_(\d+)\.nii\.gz$/;
 
 await runTask("baselines", async () => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: Deno.args,
-      options: {
-        data: { type: "string" },
-        "bin-width": { type: "string" },
-        "write-maps": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`Cannot parse flags: ${(e as Error).message}`);
-  }
+  const { values } = parseFlags({
+    data: { type: "string" },
+    "bin-width": { type: "string" },
+    "write-maps": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) {
     console.log(USAGE);
     return;

@@ -16,7 +16,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import {
   axcodesOf,
@@ -44,7 +43,7 @@ import { SegmentationEvaluator } from "../src/metrics/mod.ts";
 import { evalReportHtml, extractSlices, loadPlotlyJs } from "../src/viz/mod.ts";
 import { deriveSeed, generatePhantom, huDensityScore, rawHuScore, Rng } from "../src/data/mod.ts";
 import { AurocAccumulator } from "../src/metrics/mod.ts";
-import { intFlag, runTask, UsageError } from "./_cli.ts";
+import { intFlag, parseFlags, runTask } from "./_cli.ts";
 
 const CT_DIR = new URL("../../shared/data/ct/", import.meta.url).pathname;
 
@@ -56,15 +55,11 @@ const SAMPLES = [
 ];
 
 await runTask("demo", async () => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: Deno.args,
-      options: { out: { type: "string" }, seed: { type: "string" }, help: { type: "boolean", short: "h" } },
-    }));
-  } catch (e) {
-    throw new UsageError(`Cannot parse flags: ${(e as Error).message}`);
-  }
+  const { values } = parseFlags({
+    out: { type: "string" },
+    seed: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) {
     console.log("usage: deno task demo [--out data/demo] [--seed 0]");
     return;

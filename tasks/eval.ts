@@ -15,7 +15,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import {
   applyAffine,
@@ -52,7 +51,7 @@ import {
   type SliceStack,
   type TrainingLog,
 } from "../src/viz/mod.ts";
-import { intFlag, numberFlag, progressBar, requireFlag, runTask, UsageError } from "./_cli.ts";
+import { intFlag, numberFlag, parseFlags, progressBar, requireFlag, runTask, UsageError } from "./_cli.ts";
 
 const USAGE = `usage: deno task eval --pred DIR --gt DIR --out DIR [--roi DIR | --images DIR] [options]
   --pred DIR           anomaly maps <stem>_anomaly.nii.gz (.nii, .nrrd): one case each
@@ -134,7 +133,7 @@ class SliceKeeper {
 }
 
 await runTask("eval", async () => {
-  const config = parseConfig(Deno.args);
+  const config = parseConfig();
   if (config === null) {
     console.log(USAGE);
     return;
@@ -238,32 +237,24 @@ await runTask("eval", async () => {
 });
 
 /** Flags → validated config; `null` for --help. */
-function parseConfig(args: string[]): EvalConfig | null {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        pred: { type: "string" },
-        gt: { type: "string" },
-        out: { type: "string" },
-        roi: { type: "string" },
-        images: { type: "string" },
-        connectivity: { type: "string" },
-        "fpr-limit": { type: "string" },
-        bootstrap: { type: "string" },
-        seed: { type: "string" },
-        "slice-cases": { type: "string" },
-        "slice-views": { type: "string" },
-        log: { type: "string", multiple: true },
-        "histogram-bins": { type: "string" },
-        png: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`Cannot parse flags: ${(e as Error).message}`);
-  }
+function parseConfig(): EvalConfig | null {
+  const { values } = parseFlags({
+    pred: { type: "string" },
+    gt: { type: "string" },
+    out: { type: "string" },
+    roi: { type: "string" },
+    images: { type: "string" },
+    connectivity: { type: "string" },
+    "fpr-limit": { type: "string" },
+    bootstrap: { type: "string" },
+    seed: { type: "string" },
+    "slice-cases": { type: "string" },
+    "slice-views": { type: "string" },
+    log: { type: "string", multiple: true },
+    "histogram-bins": { type: "string" },
+    png: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) return null;
   const connectivity = intFlag(values.connectivity, "--connectivity", 26, 6, 26);
   if (!CONNECTIVITIES.includes(connectivity as Connectivity)) {

@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { deriveSeed, Rng } from "../src/data/mod.ts";
 import {
@@ -25,9 +24,9 @@ import {
   samplePool,
 } from "../src/density/mod.ts";
 import { PIPELINE_FILES, savePipelineSpec } from "../src/inference/mod.ts";
-import { initBackend, parseBackend } from "../src/nn/mod.ts";
+import { initBackend } from "../src/nn/mod.ts";
 import { listScans, loadPretrained, ScanCache } from "../src/ssl/mod.ts";
-import { intFlag, numberFlag, progressBar, requireFlag, runTask, UsageError } from "./_cli.ts";
+import { backendFlag, intFlag, numberFlag, parseFlags, progressBar, requireFlag, runTask, UsageError } from "./_cli.ts";
 
 const USAGE = `usage: deno task fit --run RUN_DIR --density ${DENSITY_KINDS.join("|")} --condition ${
   CONDITION_KINDS.join("|")
@@ -36,43 +35,35 @@ const USAGE = `usage: deno task fit --run RUN_DIR --density ${DENSITY_KINDS.join
     [--samples-per-window 2048] [--positional-dim 36] [--hidden 256] [--lr 1e-3] [--resume] [--backend auto|cpu|wasm|webgpu|tensorflow]`;
 
 await runTask("fit", async () => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: Deno.args,
-      options: {
-        run: { type: "string" },
-        density: { type: "string" },
-        condition: { type: "string" },
-        data: { type: "string" },
-        steps: { type: "string" },
-        seed: { type: "string" },
-        "batch-size": { type: "string" },
-        "windows-per-scan": { type: "string" },
-        "samples-per-window": { type: "string" },
-        "positional-dim": { type: "string" },
-        hidden: { type: "string" },
-        lr: { type: "string" },
-        resume: { type: "boolean" },
-        backend: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`Cannot parse flags: ${(e as Error).message}`, USAGE);
-  }
+  const { values } = parseFlags({
+    run: { type: "string" },
+    density: { type: "string" },
+    condition: { type: "string" },
+    data: { type: "string" },
+    steps: { type: "string" },
+    seed: { type: "string" },
+    "batch-size": { type: "string" },
+    "windows-per-scan": { type: "string" },
+    "samples-per-window": { type: "string" },
+    "positional-dim": { type: "string" },
+    hidden: { type: "string" },
+    lr: { type: "string" },
+    resume: { type: "boolean" },
+    backend: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  }, USAGE);
   if (values.help) {
     console.log(USAGE);
     return;
   }
   const run = requireFlag(values.run, "--run");
-  let kind, backend;
+  let kind;
   try {
     kind = parseDensityKind(requireFlag(values.density, "--density"));
-    backend = parseBackend(values.backend ?? "auto");
   } catch (e) {
     throw e instanceof UsageError ? e : new UsageError((e as Error).message);
   }
+  const backend = backendFlag(values.backend);
   const conditionKind = (values.condition ?? "masked") as ConditionKind;
   if (!CONDITION_KINDS.includes(conditionKind)) {
     throw new UsageError(`Cannot use --condition "${values.condition}": expected one of ${CONDITION_KINDS.join(", ")}`);

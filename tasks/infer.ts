@@ -5,12 +5,11 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { readVolume, stemOf, writeRunRecord, writeVolume } from "../src/io/mod.ts";
 import { anomalyMap, loadAnomalyModels, SCORE_MODES, type ScoreMode } from "../src/inference/mod.ts";
-import { initBackend, parseBackend } from "../src/nn/mod.ts";
-import { intFlag, numberFlag, progressBar, requireFlag, runTask, UsageError } from "./_cli.ts";
+import { initBackend } from "../src/nn/mod.ts";
+import { backendFlag, intFlag, numberFlag, parseFlags, progressBar, requireFlag, runTask, UsageError } from "./_cli.ts";
 
 const USAGE = `usage: deno task infer --run RUN_DIR --out OUT_DIR IN.nii.gz [IN2 …]
     [--overlap 0.5] [--batch-size 2] [--score-mode ${
@@ -18,24 +17,19 @@ const USAGE = `usage: deno task infer --run RUN_DIR --out OUT_DIR IN.nii.gz [IN2
 }] [--backend auto|cpu|wasm|webgpu|tensorflow]`;
 
 await runTask("infer", async () => {
-  let values, positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: Deno.args,
-      allowPositionals: true,
-      options: {
-        run: { type: "string" },
-        out: { type: "string" },
-        overlap: { type: "string" },
-        "batch-size": { type: "string" },
-        "score-mode": { type: "string" },
-        backend: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`Cannot parse flags: ${(e as Error).message}`, USAGE);
-  }
+  const { values, positionals } = parseFlags(
+    {
+      run: { type: "string" },
+      out: { type: "string" },
+      overlap: { type: "string" },
+      "batch-size": { type: "string" },
+      "score-mode": { type: "string" },
+      backend: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    USAGE,
+    true,
+  );
   if (values.help) {
     console.log(USAGE);
     return;
@@ -47,12 +41,7 @@ await runTask("infer", async () => {
   if (!SCORE_MODES.includes(scoreMode)) {
     throw new UsageError(`Cannot use --score-mode "${scoreMode}": expected one of ${SCORE_MODES.join(", ")}`);
   }
-  let backend;
-  try {
-    backend = parseBackend(values.backend ?? "auto");
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const backend = backendFlag(values.backend);
   const overlap = numberFlag(values.overlap, "--overlap", 0.5, 0, 0.99);
   const batchSize = intFlag(values["batch-size"], "--batch-size", 2, 1, 256);
   const report = await initBackend(backend);

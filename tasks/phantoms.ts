@@ -11,11 +11,10 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { deriveSeed, generatePhantom } from "../src/data/mod.ts";
 import { writeJsonAtomic, writeVolume } from "../src/io/mod.ts";
-import { intFlag, numberFlag, progressBar, requireFlag, runTask, UsageError, vec3Flag } from "./_cli.ts";
+import { intFlag, numberFlag, parseFlags, progressBar, requireFlag, runTask, vec3Flag } from "./_cli.ts";
 
 const USAGE = `usage: deno task phantoms --count N --out DIR [--seed S] [--shape I,J,K] [--spacing X,Y,Z]
                             [--lesion-rate P] [--max-lesions M]
@@ -28,24 +27,16 @@ const USAGE = `usage: deno task phantoms --count N --out DIR [--seed S] [--shape
   --max-lesions M    most lesions per phantom (default 4)`;
 
 await runTask("phantoms", async () => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: Deno.args,
-      options: {
-        count: { type: "string" },
-        seed: { type: "string" },
-        out: { type: "string" },
-        shape: { type: "string" },
-        spacing: { type: "string" },
-        "lesion-rate": { type: "string" },
-        "max-lesions": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`Cannot parse flags: ${(e as Error).message}`);
-  }
+  const { values } = parseFlags({
+    count: { type: "string" },
+    seed: { type: "string" },
+    out: { type: "string" },
+    shape: { type: "string" },
+    spacing: { type: "string" },
+    "lesion-rate": { type: "string" },
+    "max-lesions": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) {
     console.log(USAGE);
     return;

@@ -6,11 +6,20 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { MODEL_CONFIGS, MODEL_ROLES, type ModelConfigName, type ModelRole } from "../src/models/mod.ts";
-import { BACKENDS, parseBackend } from "../src/nn/mod.ts";
+import { BACKENDS } from "../src/nn/mod.ts";
 import { pretrain, pretrainConfig } from "../src/ssl/mod.ts";
-import { intFlag, numberFlag, progressBar, requireFlag, runTask, UsageError, vec3Flag } from "./_cli.ts";
+import {
+  backendFlag,
+  intFlag,
+  numberFlag,
+  parseFlags,
+  progressBar,
+  requireFlag,
+  runTask,
+  UsageError,
+  vec3Flag,
+} from "./_cli.ts";
 
 const USAGE = `usage: deno task train --model descriptor|condition --config ${MODEL_CONFIGS.join("|")} \\
     --data DIR_OR_MANIFEST --steps N --seed S --out RUN_DIR [--resume] [--backend ${BACKENDS.join("|")}]
@@ -18,32 +27,24 @@ const USAGE = `usage: deno task train --model descriptor|condition --config ${MO
             --preprocess-spacing 1,1,1.5 --no-augment`;
 
 await runTask("train", async () => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: Deno.args,
-      options: {
-        model: { type: "string" },
-        config: { type: "string" },
-        data: { type: "string" },
-        steps: { type: "string" },
-        seed: { type: "string" },
-        out: { type: "string" },
-        resume: { type: "boolean" },
-        backend: { type: "string" },
-        "batch-size": { type: "string" },
-        crop: { type: "string" },
-        "max-pairs": { type: "string" },
-        lr: { type: "string" },
-        "checkpoint-every": { type: "string" },
-        "preprocess-spacing": { type: "string" },
-        "no-augment": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError(`Cannot parse flags: ${(e as Error).message}`, USAGE);
-  }
+  const { values } = parseFlags({
+    model: { type: "string" },
+    config: { type: "string" },
+    data: { type: "string" },
+    steps: { type: "string" },
+    seed: { type: "string" },
+    out: { type: "string" },
+    resume: { type: "boolean" },
+    backend: { type: "string" },
+    "batch-size": { type: "string" },
+    crop: { type: "string" },
+    "max-pairs": { type: "string" },
+    lr: { type: "string" },
+    "checkpoint-every": { type: "string" },
+    "preprocess-spacing": { type: "string" },
+    "no-augment": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  }, USAGE);
   if (values.help) {
     console.log(USAGE);
     return;
@@ -56,12 +57,7 @@ await runTask("train", async () => {
   if (!MODEL_CONFIGS.includes(size as ModelConfigName)) {
     throw new UsageError(`Cannot use --config "${size}": expected one of ${MODEL_CONFIGS.join(", ")}`);
   }
-  let backend;
-  try {
-    backend = parseBackend(values.backend ?? "auto");
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const backend = backendFlag(values.backend);
   const out = requireFlag(values.out, "--out");
   const partial = {
     model: model as ModelRole,

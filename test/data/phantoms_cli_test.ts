@@ -1,25 +1,14 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { readVolume } from "../../src/io/mod.ts";
 import { tempDir } from "../_support/python.ts";
-
-/** Runs a task file with `deno run -A`, returning exit code, stdout and stderr. */
-async function task(file: string, args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", file, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { runTaskFile } from "../_support/tasks.ts";
 
 const TINY = ["--shape", "64,64,32", "--spacing", "5.6,5.6,10"];
 
 Deno.test("deno task phantoms writes numbered CT, mask and sidecar; phantom i does not depend on --count", async () => {
   const { dir, cleanup } = await tempDir();
   try {
-    const a = await task("tasks/phantoms.ts", ["--count", "2", "--seed", "9", "--out", `${dir}/a`, ...TINY]);
+    const a = await runTaskFile("phantoms", ["--count", "2", "--seed", "9", "--out", `${dir}/a`, ...TINY]);
     assertEquals(a.code, 0, a.stderr);
     const stems = ["phantom_0000", "phantom_0001"];
     assertEquals(
@@ -27,7 +16,7 @@ Deno.test("deno task phantoms writes numbered CT, mask and sidecar; phantom i do
       stems.flatMap((s) => [`${dir}/a/${s}.nii.gz`, `${dir}/a/${s}_lesions.nii.gz`, `${dir}/a/${s}.json`]),
     );
     assertStringIncludes(a.stderr, "phantoms 2/2");
-    const b = await task("tasks/phantoms.ts", [
+    const b = await runTaskFile("phantoms", [
       "--count",
       "3",
       "--seed",
@@ -69,7 +58,7 @@ Deno.test("deno task phantoms exits with code 2 on bad flags", async () => {
       ["--count", "2", "--out", "x", "--bogus"],
     ]
   ) {
-    const r = await task("tasks/phantoms.ts", args);
+    const r = await runTaskFile("phantoms", args);
     assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assertStringIncludes(r.stderr, "error: ");
     assertEquals(r.stdout, "");
@@ -79,7 +68,7 @@ Deno.test("deno task phantoms exits with code 2 on bad flags", async () => {
 Deno.test("deno task baselines prints pooled AUROCs of the trivial scores", async () => {
   const { dir, cleanup } = await tempDir();
   try {
-    const g = await task("tasks/phantoms.ts", [
+    const g = await runTaskFile("phantoms", [
       "--count",
       "2",
       "--seed",
@@ -91,12 +80,12 @@ Deno.test("deno task baselines prints pooled AUROCs of the trivial scores", asyn
       ...TINY,
     ]);
     assertEquals(g.code, 0, g.stderr);
-    const r = await task("tasks/baselines.ts", ["--data", dir]);
+    const r = await runTaskFile("baselines", ["--data", dir]);
     assertEquals(r.code, 0, r.stderr);
     const result = JSON.parse(r.stdout);
     assertEquals(result.cases, 2);
     for (const v of [result.auroc.rawHu, result.auroc.huDensity]) assert(v > 0 && v < 1, String(v));
-    const empty = await task("tasks/baselines.ts", ["--data", `${dir}/nothing-here`]);
+    const empty = await runTaskFile("baselines", ["--data", `${dir}/nothing-here`]);
     assertEquals(empty.code, 2, empty.stderr);
   } finally {
     await cleanup();

@@ -4,18 +4,7 @@ import { createVolume, writeVolume } from "../../src/io/mod.ts";
 import { bodyMask } from "../../src/preprocess/mod.ts";
 import { findChromium } from "../../src/viz/mod.ts";
 import { runPython, tempDir } from "../_support/python.ts";
-
-/** Runs `tasks/eval.ts` with `deno run -A`, returning exit code, stdout and stderr. */
-async function evalTask(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "tasks/eval.ts", ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { runTaskFile } from "../_support/tasks.ts";
 
 const TINY = { shape: [64, 64, 40] as [number, number, number], spacingMm: [5, 5, 6] as [number, number, number] };
 const STEMS = ["case_a", "case_b", "case_c"];
@@ -59,7 +48,7 @@ Deno.test("deno task eval writes metrics, table and report that agree with sklea
     await Deno.writeTextFile(`${dir}/log.jsonl`, '{"step":1,"loss":3}\n{"step":2,"loss":2}\n');
     const out = `${dir}/report`;
     const png = (await findChromium()) !== null;
-    const run = await evalTask([
+    const run = await runTaskFile("eval", [
       ...["--pred", `${dir}/pred`, "--gt", `${dir}/gt`, "--roi", `${dir}/roi`, "--images", `${dir}/gt`],
       ...["--out", out, "--bootstrap", "300", "--slice-views", "1", "--log", `${dir}/log.jsonl`],
       ...(png ? ["--png"] : []),
@@ -108,7 +97,7 @@ Deno.test("deno task eval uses the body mask of --images, or the whole volume, a
   const { dir, cleanup } = await tempDir();
   try {
     await writeCases(dir);
-    const body = await evalTask([
+    const body = await runTaskFile("eval", [
       "--pred",
       `${dir}/pred`,
       "--gt",
@@ -121,7 +110,7 @@ Deno.test("deno task eval uses the body mask of --images, or the whole volume, a
       "0",
     ]);
     assertEquals(body.code, 0, body.stderr);
-    const withRoi = await evalTask([
+    const withRoi = await runTaskFile("eval", [
       "--pred",
       `${dir}/pred`,
       "--gt",
@@ -138,7 +127,7 @@ Deno.test("deno task eval uses the body mask of --images, or the whole volume, a
     const r = JSON.parse(await Deno.readTextFile(`${dir}/r/metrics.json`));
     assertEquals(b.region_mode, "body");
     assertEquals(b.auroc.pooled, r.auroc.pooled); // the ROI files are the same body masks
-    const whole = await evalTask([
+    const whole = await runTaskFile("eval", [
       "--pred",
       `${dir}/pred`,
       "--gt",
@@ -167,7 +156,7 @@ Deno.test("deno task eval refuses a ground truth on another grid, naming both fi
     const lesions = new Uint8Array(64 * 64 * 41);
     const affine = [5, 0, 0, -160, 0, 5, 0, -160, 0, 0, 6, -120, 0, 0, 0, 1];
     await writeVolume(`${dir}/gt/case_b_lesions.nii.gz`, createVolume(lesions, [64, 64, 41], affine, "label"));
-    const run = await evalTask(["--pred", `${dir}/pred`, "--gt", `${dir}/gt`, "--out", `${dir}/out`]);
+    const run = await runTaskFile("eval", ["--pred", `${dir}/pred`, "--gt", `${dir}/gt`, "--out", `${dir}/out`]);
     assertEquals(run.code, 1, run.stderr);
     assertStringIncludes(
       run.stderr,
@@ -187,7 +176,7 @@ Deno.test("deno task eval reports every missing file before reading any volume",
     await Deno.remove(`${dir}/gt/case_a_lesions.nii.gz`);
     await Deno.remove(`${dir}/gt/case_a.nii.gz`);
     await Deno.remove(`${dir}/roi/case_c_roi.nii.gz`);
-    const run = await evalTask([
+    const run = await runTaskFile("eval", [
       "--pred",
       `${dir}/pred`,
       "--gt",
@@ -219,12 +208,12 @@ Deno.test("deno task eval exits with 2 on bad flags and empty folders", async ()
       [["--pred", dir, "--bogus"], "Cannot parse flags"],
     ];
     for (const [args, message] of cases) {
-      const run = await evalTask(args);
+      const run = await runTaskFile("eval", args);
       assertEquals(run.code, 2, `${args.join(" ")}: ${run.stderr}`);
       assertStringIncludes(run.stderr, message);
       assertStringIncludes(run.stderr, "hint:");
     }
-    const help = await evalTask(["--help"]);
+    const help = await runTaskFile("eval", ["--help"]);
     assertEquals(help.code, 0);
     assertStringIncludes(help.stdout, "usage: deno task eval --pred DIR --gt DIR --out DIR");
   } finally {

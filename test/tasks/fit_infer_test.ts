@@ -2,17 +2,7 @@ import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { generatePhantom } from "../../src/data/mod.ts";
 import { readVolume, sameGrid, writeVolume } from "../../src/io/mod.ts";
 import { tempDir } from "../_support/python.ts";
-
-async function task(name: string, args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", `tasks/${name}.ts`, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { runTaskFile } from "../_support/tasks.ts";
 
 Deno.test("deno task fit and deno task infer write a density run and anomaly maps on each input's grid", async () => {
   const { dir, cleanup } = await tempDir();
@@ -24,11 +14,11 @@ Deno.test("deno task fit and deno task infer write a density run and anomaly map
     const train = ["--config", "tiny", "--crop", "16,16,16", "--batch-size", "1", "--max-pairs", "32", "--steps", "2"];
     const common = ["--data", `${dir}/ph`, "--preprocess-spacing", "6,6,6", "--backend", "cpu"];
     for (const model of ["descriptor", "condition"]) {
-      const r = await task("train", ["--model", model, ...train, ...common, "--out", `${dir}/run/${model}`]);
+      const r = await runTaskFile("train", ["--model", model, ...train, ...common, "--out", `${dir}/run/${model}`]);
       assertEquals(r.code, 0, r.stderr);
     }
     const fitArgs = ["--windows-per-scan", "2", "--samples-per-window", "64", "--batch-size", "64", "--backend", "cpu"];
-    const fit = await task("fit", [
+    const fit = await runTaskFile("fit", [
       "--run",
       `${dir}/run`,
       "--density",
@@ -47,11 +37,27 @@ Deno.test("deno task fit and deno task infer write a density run and anomaly map
     const spec = JSON.parse(await Deno.readTextFile(`${dir}/run/density/pipeline.json`));
     assertEquals(spec.conditionKind, "masked");
     assertEquals(spec.windowVox, [16, 16, 16]);
-    const again = await task("fit", ["--run", `${dir}/run`, "--density", "flow", "--data", `${dir}/ph`, ...fitArgs]);
+    const again = await runTaskFile("fit", [
+      "--run",
+      `${dir}/run`,
+      "--density",
+      "flow",
+      "--data",
+      `${dir}/ph`,
+      ...fitArgs,
+    ]);
     assertEquals(again.code, 1);
     assertStringIncludes(again.stderr, "already holds");
     const inputs = [`${dir}/ph/p0.nii.gz`, `${dir}/ph/p1.nii.gz`];
-    const infer = await task("infer", ["--run", `${dir}/run`, "--out", `${dir}/pred`, "--backend", "cpu", ...inputs]);
+    const infer = await runTaskFile("infer", [
+      "--run",
+      `${dir}/run`,
+      "--out",
+      `${dir}/pred`,
+      "--backend",
+      "cpu",
+      ...inputs,
+    ]);
     assertEquals(infer.code, 0, infer.stderr);
     assertEquals(infer.stdout.trim().split("\n"), [`${dir}/pred/p0_anomaly.nii.gz`, `${dir}/pred/p1_anomaly.nii.gz`]);
     for (const [i, path] of inputs.entries()) {
@@ -68,17 +74,25 @@ Deno.test("deno task fit and deno task infer write a density run and anomaly map
 });
 
 Deno.test("deno task fit and infer reject bad flags (exit 2) and incomplete runs (exit 1) with clear errors", async () => {
-  const bad = await task("fit", ["--run", "x", "--density", "flows", "--data", "y"]);
+  const bad = await runTaskFile("fit", ["--run", "x", "--density", "flows", "--data", "y"]);
   assertEquals(bad.code, 2);
   assertStringIncludes(bad.stderr, "flow, gaussian, gaussian-uncond");
-  const cond = await task("fit", ["--run", "x", "--density", "flow", "--condition", "where", "--data", "y"]);
+  const cond = await runTaskFile("fit", ["--run", "x", "--density", "flow", "--condition", "where", "--data", "y"]);
   assertEquals(cond.code, 2);
   assertStringIncludes(cond.stderr, "masked, positional, none");
-  const noInputs = await task("infer", ["--run", "x", "--out", "y"]);
+  const noInputs = await runTaskFile("infer", ["--run", "x", "--out", "y"]);
   assertEquals(noInputs.code, 2);
   const { dir, cleanup } = await tempDir();
   try {
-    const missing = await task("infer", ["--run", `${dir}/none`, "--out", `${dir}/o`, "--backend", "cpu", "a.nii.gz"]);
+    const missing = await runTaskFile("infer", [
+      "--run",
+      `${dir}/none`,
+      "--out",
+      `${dir}/o`,
+      "--backend",
+      "cpu",
+      "a.nii.gz",
+    ]);
     assertEquals(missing.code, 1);
     assertStringIncludes(missing.stderr, "pipeline.json");
   } finally {

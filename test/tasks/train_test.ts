@@ -3,18 +3,7 @@ import { generatePhantom } from "../../src/data/mod.ts";
 import { writeVolume } from "../../src/io/mod.ts";
 import { loadCheckpoint, readJsonl } from "../../src/train/mod.ts";
 import { tempDir } from "../_support/python.ts";
-
-/** Runs `tasks/train.ts`, returning exit code, stdout and stderr. */
-async function trainTask(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "tasks/train.ts", ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { runTaskFile } from "../_support/tasks.ts";
 
 const SMALL = ["--config", "tiny", "--crop", "16,16,16", "--batch-size", "2", "--max-pairs", "64"];
 
@@ -42,7 +31,7 @@ Deno.test("deno task train writes config.json, log.jsonl and a checkpoint, and -
       "--checkpoint-every",
       "2",
     ];
-    const first = await trainTask([...common, "--steps", "2"]);
+    const first = await runTaskFile("train", [...common, "--steps", "2"]);
     assertEquals(first.code, 0, first.stderr);
     assertEquals(first.stdout.trim(), `${dir}/run`);
     assertStringIncludes(first.stderr, "backend cpu");
@@ -52,10 +41,10 @@ Deno.test("deno task train writes config.json, log.jsonl and a checkpoint, and -
     assertEquals(config.config.seed, 3);
     assertEquals(config.config.maxSpacingMm, [4, 4, 6]);
     assert(config.environment.packages["@tensorflow/tfjs"]);
-    const again = await trainTask([...common, "--steps", "4"]);
+    const again = await runTaskFile("train", [...common, "--steps", "4"]);
     assertEquals(again.code, 1);
     assertStringIncludes(again.stderr, "already holds a checkpoint");
-    const resumed = await trainTask([...common, "--steps", "4", "--resume"]);
+    const resumed = await runTaskFile("train", [...common, "--steps", "4", "--resume"]);
     assertEquals(resumed.code, 0, resumed.stderr);
     const log = await readJsonl<{ step: number; loss: number }>(`${dir}/run/log.jsonl`);
     assertEquals(log.map((r) => r.step), [1, 2, 3, 4]);
@@ -69,16 +58,25 @@ Deno.test("deno task train writes config.json, log.jsonl and a checkpoint, and -
 });
 
 Deno.test("deno task train rejects bad flags with exit code 2 and a hint", async () => {
-  const bad = await trainTask(["--model", "descriptr", "--data", "x", "--out", "y"]);
+  const bad = await runTaskFile("train", ["--model", "descriptr", "--data", "x", "--out", "y"]);
   assertEquals(bad.code, 2);
   assertStringIncludes(bad.stderr, 'Cannot use --model "descriptr"');
-  const backend = await trainTask(["--model", "descriptor", "--data", "x", "--out", "y", "--backend", "gpu"]);
+  const backend = await runTaskFile("train", [
+    "--model",
+    "descriptor",
+    "--data",
+    "x",
+    "--out",
+    "y",
+    "--backend",
+    "gpu",
+  ]);
   assertEquals(backend.code, 2);
   assertStringIncludes(backend.stderr, "auto, tensorflow, webgpu, wasm, cpu");
-  const missing = await trainTask(["--model", "descriptor", "--out", "y"]);
+  const missing = await runTaskFile("train", ["--model", "descriptor", "--out", "y"]);
   assertEquals(missing.code, 2);
   assertStringIncludes(missing.stderr, "--data");
-  const crop = await trainTask(["--model", "descriptor", "--data", "x", "--out", "y", "--crop", "30,30,30"]);
+  const crop = await runTaskFile("train", ["--model", "descriptor", "--data", "x", "--out", "y", "--crop", "30,30,30"]);
   assertEquals(crop.code, 1);
   assertStringIncludes(crop.stderr, "divisible by 4");
 });
