@@ -32,7 +32,7 @@ const USAGE = `usage: deno task fit --run RUN_DIR --density ${DENSITY_KINDS.join
   CONDITION_KINDS.join("|")
 } \\
     --data DIR_OR_MANIFEST [--steps 2000] [--seed 0] [--batch-size 4096] [--windows-per-scan 16]
-    [--samples-per-window 2048] [--positional-dim 36] [--hidden 256] [--lr 1e-3] [--resume] [--backend auto|cpu|wasm|webgpu|tensorflow]`;
+    [--samples-per-window 2048] [--positional-dim 36] [--hidden 256] [--lr 1e-3] [--noise-std 0.01] [--resume] [--backend auto|cpu|wasm|webgpu|tensorflow]`;
 
 await runTask("fit", async () => {
   const { values } = parseFlags({
@@ -47,6 +47,7 @@ await runTask("fit", async () => {
     "samples-per-window": { type: "string" },
     "positional-dim": { type: "string" },
     hidden: { type: "string" },
+    "noise-std": { type: "string" },
     lr: { type: "string" },
     resume: { type: "boolean" },
     backend: { type: "string" },
@@ -79,6 +80,7 @@ await runTask("fit", async () => {
     batchSize: intFlag(values["batch-size"], "--batch-size", 4096, 2),
     seed,
     ...(values.lr ? { peakLr: numberFlag(values.lr, "--lr", 1e-3, 1e-9, 10) } : {}),
+    ...(values["noise-std"] ? { noiseStd: numberFlag(values["noise-std"], "--noise-std", 0.01, 0, 10) } : {}),
   });
   const windowsPerScan = intFlag(values["windows-per-scan"], "--windows-per-scan", 16, 1);
   const samplesPerWindow = intFlag(values["samples-per-window"], "--samples-per-window", 2048, 1);
