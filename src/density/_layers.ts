@@ -205,3 +205,19 @@ export function checkInt(what: string, name: string, value: number, min: number)
     throw new RangeError(`Cannot build ${what} with ${name} ${value}: expected an integer ≥ ${min}`);
   }
 }
+
+/**
+ * Sets the per-channel standardisation of y (and c when dc > 0) — the `norm/*` weights shared by the flow and the
+ * gaussian — from a first training batch.
+ */
+export function initStandardisation(p: Params, model: string, dy: number, dc: number, batch: DensityBatch): void {
+  checkBatchSizes(`initialise the ${model} from data`, dy, dc, batch);
+  const ys = columnStats(batch.y, batch.count, dy);
+  p.assign("norm/y_shift", ys.shift);
+  p.assign("norm/y_scale", ys.scale);
+  if (dc > 0) {
+    const cs = columnStats(batch.c!, batch.count, dc);
+    p.assign("norm/c_shift", cs.shift);
+    p.assign("norm/c_scale", cs.scale);
+  }
+}

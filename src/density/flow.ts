@@ -7,7 +7,7 @@
 import { deriveSeed, Rng } from "../data/rng.ts";
 import { gelu, tf } from "../nn/mod.ts";
 import type { DensityBatch, DensityModel, DensityWeights } from "./density_model.ts";
-import { checkBatchSizes, checkDims, checkInputs, checkInt, columnStats, linear, LOG_2PI, Params } from "./_layers.ts";
+import { checkDims, checkInputs, checkInt, initStandardisation, linear, LOG_2PI, Params } from "./_layers.ts";
 
 /** Options for {@linkcode FlowDensity}. */
 export interface FlowOptions {
@@ -189,15 +189,7 @@ export class FlowDensity implements DensityModel {
   }
 
   initFromData(batch: DensityBatch): void {
-    checkBatchSizes("initialise the flow from data", this.dy, this.dc, batch);
-    const ys = columnStats(batch.y, batch.count, this.dy);
-    this.#p.assign("norm/y_shift", ys.shift);
-    this.#p.assign("norm/y_scale", ys.scale);
-    if (this.dc > 0) {
-      const cs = columnStats(batch.c!, batch.count, this.dc);
-      this.#p.assign("norm/c_shift", cs.shift);
-      this.#p.assign("norm/c_scale", cs.scale);
-    }
+    initStandardisation(this.#p, "flow", this.dy, this.dc, batch);
   }
 
   getWeights(): Promise<DensityWeights> {
