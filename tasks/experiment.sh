@@ -3,11 +3,12 @@
 # train and test phantoms (disjoint seeds) → descriptor and condition pretraining (tiny) → two density fits
 # (flow + masked condition; unconditional Gaussian, no condition) → anomaly maps of the test phantoms → voxel AUROC
 # inside the body for both, next to the trivial raw-HU score. Every step is a `deno task` of the kit.
-# Usage: bash tasks/experiment.sh [OUT_DIR]   (default data/experiment)
+# Usage: [STEPS=400] [LR=1e-3] [SPACING=2,2,3] bash tasks/experiment.sh [OUT_DIR]   (default data/experiment)
 set -euo pipefail
 out="${1:-data/experiment}"
 steps="${STEPS:-400}"
 spacing="${SPACING:-2,2,3}"
+lr="${LR:-1e-3}"
 mkdir -p "$out"
 t0=$(date +%s)
 stamp() { echo "[experiment $(( $(date +%s) - t0 )) s] $*" >&2; }
@@ -18,8 +19,8 @@ deno task phantoms --count 6 --seed 2000 --out "$out/test" >/dev/null
 # Training scans only (CT files; lesion masks are skipped by the scan lister, and never used for training).
 
 for model in descriptor condition; do
-  stamp "pretraining $model: tiny, $steps steps"
-  deno task train --model "$model" --config tiny --data "$out/train" --steps "$steps" --seed 1 \
+  stamp "pretraining $model: tiny, $steps steps, peak LR $lr"
+  deno task train --model "$model" --config tiny --data "$out/train" --steps "$steps" --seed 1 --lr "$lr" \
     --out "$out/run/$model" --preprocess-spacing "$spacing" --checkpoint-every 100 >/dev/null
 done
 mkdir -p "$out/run_uncond"
