@@ -17,8 +17,9 @@ import {
   AdamW,
   type Checkpoint,
   JsonlLog,
-  loadCheckpoint,
   oneCycleLr,
+  openRunCheckpoint,
+  RUN_FILES,
   saveCheckpoint,
   TrainingDivergedError,
 } from "../train/mod.ts";
@@ -92,8 +93,8 @@ export interface DensityFitResult {
   monitor: DensityMonitorRecord[];
 }
 
-/** File names inside a density run folder. */
-export const DENSITY_RUN_FILES = { config: "config.json", log: "log.jsonl", checkpoint: "checkpoint.bin" } as const;
+/** File names inside a density run folder: the run-folder layout of src/train. */
+export const DENSITY_RUN_FILES = RUN_FILES;
 
 /** Meta of a fitDensity checkpoint: a density file's meta plus the training state. */
 interface FitCheckpointMeta extends DensityFileMeta {
@@ -142,11 +143,8 @@ export async function fitDensity(
   const spec = model.toJSON();
   let checkpoint: Checkpoint<FitCheckpointMeta> | null = null;
   if (out) {
-    const ckptPath = join(out, DENSITY_RUN_FILES.checkpoint);
-    const exists = await Deno.stat(ckptPath).then(() => true, () => false);
-    if (resume) {
-      if (!exists) throw new RangeError(`Cannot resume run "${out}": it has no ${DENSITY_RUN_FILES.checkpoint}`);
-      checkpoint = await loadCheckpoint<FitCheckpointMeta>(ckptPath);
+    checkpoint = await openRunCheckpoint<FitCheckpointMeta>(out, resume);
+    if (checkpoint) {
       if (JSON.stringify(checkpoint.meta.model) !== JSON.stringify(spec)) {
         throw new RangeError(
           `Cannot resume run "${out}": its model is ${JSON.stringify(checkpoint.meta.model)}: expected ${
@@ -155,8 +153,6 @@ export async function fitDensity(
         );
       }
       config = { ...checkpoint.meta.config, steps: Math.max(config.steps, checkpoint.meta.config.steps) };
-    } else if (exists) {
-      throw new RangeError(`Cannot start a run in "${out}": it already holds a checkpoint: pass resume or another out`);
     }
     await writeRunRecord(out, { task: "density", config: { ...config, model: spec }, backend: tf.getBackend() });
   }

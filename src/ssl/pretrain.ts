@@ -19,6 +19,8 @@ import {
   JsonlLog,
   loadCheckpoint,
   oneCycleLr,
+  openRunCheckpoint,
+  RUN_FILES,
   saveCheckpoint,
   TrainingDivergedError,
 } from "../train/mod.ts";
@@ -100,8 +102,8 @@ export interface PretrainResult {
   dispose(): void;
 }
 
-/** File names inside a run folder. */
-export const RUN_FILES = { config: "config.json", log: "log.jsonl", checkpoint: "checkpoint.bin" } as const;
+/** File names inside a run folder (the layout shared with density fitting, from src/train). */
+export { RUN_FILES } from "../train/mod.ts";
 
 interface CheckpointMeta {
   step: number;
@@ -128,14 +130,9 @@ export async function pretrain(config: PretrainConfig, options: PretrainOptions 
   const { out, resume = false, onStep, stopAfterStep, injectNanAtStep, monitorBatch } = options;
   let checkpoint: Checkpoint<CheckpointMeta> | null = null;
   if (out) {
-    const ckptPath = join(out, RUN_FILES.checkpoint);
-    const exists = await Deno.stat(ckptPath).then(() => true, () => false);
-    if (resume) {
-      if (!exists) throw new RangeError(`Cannot resume run "${out}": it has no ${RUN_FILES.checkpoint}`);
-      checkpoint = await loadCheckpoint<CheckpointMeta>(ckptPath);
+    checkpoint = await openRunCheckpoint<CheckpointMeta>(out, resume);
+    if (checkpoint) {
       config = { ...checkpoint.meta.config, steps: Math.max(config.steps, checkpoint.meta.config.steps) };
-    } else if (exists) {
-      throw new RangeError(`Cannot start a run in "${out}": it already holds a checkpoint: pass resume or another out`);
     }
   }
   const factor = downsamplingFactor(modelConfig(config.size, config.model));

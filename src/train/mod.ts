@@ -9,3 +9,4 @@ export * from "./schedule.ts";
 export * from "./checkpoint.ts";
 export * from "./jsonl_log.ts";
 export * from "./diverged.ts";
+export * from "./run_folder.ts";
