@@ -3,12 +3,14 @@
 # train and test phantoms (disjoint seeds) → descriptor and condition pretraining (tiny) → two density fits
 # (flow + masked condition; unconditional Gaussian, no condition) → anomaly maps of the test phantoms → voxel AUROC
 # inside the body for both, next to the trivial raw-HU score. Every step is a `deno task` of the kit.
-# Usage: [STEPS=400] [LR=1e-3] [SPACING=2,2,3] bash tasks/experiment.sh [OUT_DIR]   (default data/experiment)
+# Usage: [STEPS=400] [LR=1e-3] [SPACING=2,2,3] [DESCRIPTOR_FLAGS=--no-augment] bash tasks/experiment.sh [OUT_DIR]
+#        (default OUT_DIR data/experiment; DESCRIPTOR_FLAGS are extra `deno task train` flags of the descriptor only)
 set -euo pipefail
 out="${1:-data/experiment}"
 steps="${STEPS:-400}"
 spacing="${SPACING:-2,2,3}"
 lr="${LR:-1e-3}"
+descriptor_flags="${DESCRIPTOR_FLAGS:-}"
 mkdir -p "$out"
 t0=$(date +%s)
 stamp() { echo "[experiment $(( $(date +%s) - t0 )) s] $*" >&2; }
@@ -19,9 +21,12 @@ deno task phantoms --count 6 --seed 2000 --out "$out/test" >/dev/null
 # Training scans only (CT files; lesion masks are skipped by the scan lister, and never used for training).
 
 for model in descriptor condition; do
-  stamp "pretraining $model: tiny, $steps steps, peak LR $lr"
+  extra=""
+  [ "$model" = descriptor ] && extra="$descriptor_flags"
+  stamp "pretraining $model: tiny, $steps steps, peak LR $lr $extra"
+  # shellcheck disable=SC2086 # extra holds zero or more flags
   deno task train --model "$model" --config tiny --data "$out/train" --steps "$steps" --seed 1 --lr "$lr" \
-    --out "$out/run/$model" --preprocess-spacing "$spacing" --checkpoint-every 100 >/dev/null
+    --out "$out/run/$model" --preprocess-spacing "$spacing" --checkpoint-every 100 $extra >/dev/null
 done
 mkdir -p "$out/run_uncond"
 ln -sfn "$(realpath "$out/run/descriptor")" "$out/run_uncond/descriptor"
@@ -42,16 +47,7 @@ for run in run run_uncond; do
 done
 stamp "raw-HU baseline on the test phantoms"
 deno task baselines --data "$out/test" > "$out/baselines.json"
-python3 - "$out" <<'PY'
-import json, sys
-out = sys.argv[1]
-flow = json.load(open(f"{out}/report_run/metrics.json"))
-unc = json.load(open(f"{out}/report_run_uncond/metrics.json"))
-base = json.load(open(f"{out}/baselines.json"))
-def val(m):
-    a = m["auroc"]
-    return a["pooled"] if isinstance(a, dict) and "pooled" in a else a
-print(json.dumps({"flow_masked_auroc": val(flow), "gaussian_uncond_none_auroc": val(unc),
-                  "raw_hu_auroc": base["auroc"]["rawHu"], "hu_density_auroc": base["auroc"]["huDensity"]}, indent=2))
-PY
+stamp "summary: voxel AUROC inside the body, overall and per lesion type (nibabel + scipy + sklearn)"
+/usr/bin/python3 tasks/experiment_summary.py "$out/test" flow_masked="$out/pred_run" \
+  gaussian_uncond_none="$out/pred_run_uncond" | tee "$out/summary.json"
 stamp "done"

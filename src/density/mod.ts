@@ -2,7 +2,8 @@
  * The density stage (METHOD §5): models q(y | c) of descriptor rows y `[K, Dy]` given condition rows c `[K, Dc]`
  * (float32, one row per voxel) whose negative log-density is the anomaly score — a conditional normalizing flow, a
  * conditional diagonal Gaussian and an unconditional full-covariance Gaussian — with their fitting loop, model
- * files, and the sinusoidal positional condition of the ablations.
+ * files, the sinusoidal positional condition of the ablations, and the context oracle (a reference ceiling of the
+ * phantom benchmark fitted on ground-truth tissue labels).
  *
  * @example
  * ```ts ignore
@@ -67,3 +68,15 @@ export {
   windowFeatures,
 } from "./features.ts";
 export * from "./features.ts";
+export {
+  CONTEXT_ORACLE_HU_RANGE,
+  type ContextOracle,
+  type ContextOracleFeatureOptions,
+  type ContextOracleFeatures,
+  contextOracleFeatures,
+  type ContextOraclePair,
+  type ContextOracleScoreOptions,
+  contextOracleScores,
+  fitContextOracle,
+  type FitContextOracleOptions,
+} from "./context_oracle.ts";

@@ -1,8 +1,9 @@
 /**
  * Inference stage (METHOD §6): sliding-window inference with Gaussian blending over any {@linkcode Predictor}, and
  * the output side (mask to the body, back onto the scan's grid), and `anomalyMap`, the adapter that runs the
- * frozen networks and the density through it. The inferer itself (`sliding_window.ts`) imports neither tfjs nor ONNX
- * Runtime; only `anomaly_map.ts` does.
+ * frozen networks and the density through it; `contextOracleMap` gives the map of the context-oracle reference the
+ * same output side. The inferer itself (`sliding_window.ts`) imports neither tfjs nor ONNX Runtime; only
+ * `anomaly_map.ts` (and, through the density stage, `context_oracle_map.ts`) does.
  *
  * @module
  */
@@ -12,3 +13,4 @@ export * from "./sliding_window.ts";
 export * from "./anomaly_output.ts";
 export * from "./anomaly_map.ts";
 export * from "./load_models.ts";
+export * from "./context_oracle_map.ts";

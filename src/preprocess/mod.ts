@@ -1,5 +1,5 @@
 /**
- * Preprocessing stage (METHOD §2): body mask, body crop, resampling, HU window, and the whole pipeline with its way
+ * Preprocessing stage (METHOD §2): body mask, body crop, resampling, Gaussian smoothing, HU window, and the whole pipeline with its way
  * back onto the scan's grid.
  *
  * @module
@@ -7,5 +7,6 @@
 export * from "./body_mask.ts";
 export * from "./crop.ts";
 export * from "./resample.ts";
+export * from "./gaussian_filter.ts";
 export * from "./window_hu.ts";
 export * from "./pipeline.ts";

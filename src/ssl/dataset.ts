@@ -8,9 +8,10 @@ import { stemOf, VOLUME_EXTENSIONS } from "../io/mod.ts";
 
 /**
  * File-name patterns (tested on the name without folder and volume extension) of label files that sit beside scans
- * and are not scans: phantom lesion masks (`*_lesions`), organ segmentations (`*_organseg*`) and masks (`*_mask*`).
+ * and are not scans: phantom lesion masks (`*_lesions`), phantom tissue labels (`*_tissue`, from
+ * `deno task phantoms --write-tissue`), organ segmentations (`*_organseg*`) and masks (`*_mask*`).
  */
-export const LABEL_FILE_PATTERNS: readonly RegExp[] = [/_lesions$/i, /_organseg/i, /_mask/i];
+export const LABEL_FILE_PATTERNS: readonly RegExp[] = [/_lesions$/i, /_tissue$/i, /_organseg/i, /_mask/i];
 
 /** Options for {@linkcode listScans}. */
 export interface ListScansOptions {

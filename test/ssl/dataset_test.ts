@@ -19,6 +19,7 @@ Deno.test("listScans() lists a folder's CT files, sorted, without label files", 
       "a.nii.gz",
       "c.NRRD",
       "phantom_0000_lesions.nii.gz",
+      "phantom_0000_tissue.nii.gz",
       "case_organseg.nii.gz",
       "case_mask.nii.gz",
       "phantom_0000.json",
@@ -35,6 +36,7 @@ Deno.test("listScans() lists a folder's CT files, sorted, without label files", 
       join(dir, "case_mask.nii.gz"),
       join(dir, "case_organseg.nii.gz"),
       join(dir, "phantom_0000_lesions.nii.gz"),
+      join(dir, "phantom_0000_tissue.nii.gz"),
     ]);
   } finally {
     await cleanup();

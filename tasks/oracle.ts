@@ -1,0 +1,228 @@
+/**
+ * `deno task oracle --train DIR --test DIR --out MAPS [--spacing 2,2,3] [--steps 3000] [--seed 0]
+ * [--rows-per-scan 60000] [--batch-size 2048] [--hidden 128] [--sigma 1] [--backend …]`: the context-oracle
+ * reference of the phantom benchmark (`fitContextOracle` of src/density). Reads every `phantom_NNNN.nii.gz` with its
+ * `phantom_NNNN_tissue.nii.gz` (written by `deno task phantoms … --write-tissue`) from both folders, fits q(y | c) —
+ * y = [HU, smoothed HU] / 100, c = smoothed one-hot ground-truth tissue labels — on the training phantoms' body
+ * voxels, and writes `MAPS/<stem>_anomaly.nii.gz` (float32 −log q in nats, on each test CT's own grid; outside the
+ * body the body's minimum) and `MAPS/config.json` (the run record). Score them with
+ * `deno task eval --pred MAPS --gt TEST --images TEST --out REPORT`.
+ *
+ * It is given the true anatomy, which no real scan has: its AUROC is a ceiling for what a condition model could
+ * provide to a density of local intensity, not a result of the method.
+ *
+ * Map paths go to stdout, progress to stderr; bad flags and missing files exit with code 2.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { TISSUES } from "../src/data/mod.ts";
+import { type ContextOraclePair, fitContextOracle } from "../src/density/mod.ts";
+import { contextOracleMap } from "../src/inference/mod.ts";
+import { createVolume, readVolume, sameGrid, type Volume, writeRunRecord, writeVolume } from "../src/io/mod.ts";
+import { initBackend } from "../src/nn/mod.ts";
+import {
+  backendFlag,
+  intFlag,
+  numberFlag,
+  parseFlags,
+  progressBar,
+  requireFlag,
+  runTask,
+  UsageError,
+  vec3Flag,
+} from "./_cli.ts";
+
+const USAGE = `usage: deno task oracle --train DIR --test DIR --out MAPS [--spacing 2,2,3] [--steps 3000] [--seed 0]
+    [--rows-per-scan 60000] [--batch-size 2048] [--hidden 128] [--sigma 1] [--backend auto|cpu|wasm|webgpu|tensorflow]
+  --train DIR          training phantoms: phantom_NNNN.nii.gz + phantom_NNNN_tissue.nii.gz
+                       (written by deno task phantoms … --write-tissue)
+  --test DIR           test phantoms, same files; each gets MAPS/phantom_NNNN_anomaly.nii.gz
+  --out MAPS           output folder of the maps and config.json
+  --spacing X,Y,Z      feature grid in mm (default 2,2,3)
+  --steps N            optimiser steps (default 3000)
+  --seed S             seed of the row draw, weights, batches and noise (default 0)
+  --rows-per-scan R    body voxels drawn per training phantom (default 60000)
+  --batch-size B       rows per step (default 2048)
+  --hidden H           width of the two hidden layers of the Gaussian's MLP (default 128)
+  --sigma V            smoothing of HU and tissue one-hot maps, in voxels of the feature grid (default 1)`;
+
+const CT_NAME = /^phantom_(\d+)\.nii\.gz$/;
+
+/** A phantom on disk: CT and tissue-label paths. */
+interface PhantomFiles {
+  stem: string;
+  ct: string;
+  tissue: string;
+}
+
+await runTask("oracle", async () => {
+  const { values } = parseFlags({
+    train: { type: "string" },
+    test: { type: "string" },
+    out: { type: "string" },
+    spacing: { type: "string" },
+    steps: { type: "string" },
+    seed: { type: "string" },
+    "rows-per-scan": { type: "string" },
+    "batch-size": { type: "string" },
+    hidden: { type: "string" },
+    sigma: { type: "string" },
+    backend: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  }, USAGE);
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const trainDir = requireFlag(values.train, "--train");
+  const testDir = requireFlag(values.test, "--test");
+  const out = requireFlag(values.out, "--out");
+  const config = {
+    train: trainDir,
+    test: testDir,
+    out,
+    spacingMm: vec3Flag(values.spacing, "--spacing", [2, 2, 3]),
+    sigmaVoxels: numberFlag(values.sigma, "--sigma", 1, 0, 100),
+    labels: TISSUES.length,
+    steps: intFlag(values.steps, "--steps", 3000, 1),
+    seed: intFlag(values.seed, "--seed", 0, 0, 2 ** 31),
+    rowsPerScan: intFlag(values["rows-per-scan"], "--rows-per-scan", 60000, 1),
+    batchSize: intFlag(values["batch-size"], "--batch-size", 2048, 2),
+    hidden: intFlag(values.hidden, "--hidden", 128, 1, 65536),
+    peakLr: 1e-3,
+    noiseStd: 0.01,
+    batchRows: 65536,
+  };
+  const backend = backendFlag(values.backend);
+  const trainFiles = await listPhantoms(trainDir, "--train");
+  const testFiles = await listPhantoms(testDir, "--test");
+
+  const report = await initBackend(backend);
+  console.error(`oracle: backend ${report.name} (${report.reason})`);
+  await Deno.mkdir(out, { recursive: true });
+  await writeRunRecord(out, {
+    task: "oracle",
+    config: {
+      ...config,
+      trainScans: trainFiles.map((f) => f.stem),
+      testScans: testFiles.map((f) => f.stem),
+      model: { kind: "gaussian", dy: 2, dc: config.labels, hiddenDim: config.hidden, hiddenLayers: 2 },
+      features: "y = [HU, G_sigma * HU] / 100 (HU clipped to [-1000, 300]); c = G_sigma * one-hot(tissue); body voxels",
+      reference: "uses ground-truth tissue labels: a ceiling, not a method",
+    },
+    backend: report.name,
+  });
+
+  const t0 = performance.now();
+  const readBar = progressBar("oracle: training rows");
+  readBar(0, trainFiles.length);
+  const fitBar = progressBar("oracle: fit");
+  const oracle = await fitContextOracle(readPairs(trainFiles), {
+    spacingMm: config.spacingMm,
+    sigmaVoxels: config.sigmaVoxels,
+    labels: config.labels,
+    rowsPerScan: config.rowsPerScan,
+    steps: config.steps,
+    batchSize: config.batchSize,
+    hidden: config.hidden,
+    seed: config.seed,
+    peakLr: config.peakLr,
+    noiseStd: config.noiseStd,
+    onScan: (scans, rows) => readBar(scans, trainFiles.length, `${rows} rows`),
+    onStep: (r, total) => fitBar(r.step, total, r.loss === null ? "" : `nll/dim ${r.loss.toFixed(4)}`),
+  });
+  const fitSeconds = (performance.now() - t0) / 1000;
+  const last = oracle.fit.history.at(-1);
+  console.error(
+    `oracle: fitted on ${oracle.rows} rows of ${oracle.scans} phantoms in ${fitSeconds.toFixed(1)} s` +
+      (last?.loss != null ? `, last nll/dim ${last.loss.toFixed(4)}` : ""),
+  );
+  try {
+    const t1 = performance.now();
+    const mapBar = progressBar("oracle: maps");
+    mapBar(0, testFiles.length);
+    let n = 0;
+    for await (const pair of readPairs(testFiles)) {
+      const files = testFiles[n];
+      const map = contextOracleMap(oracle.model, pair, {
+        spacingMm: config.spacingMm,
+        sigmaVoxels: config.sigmaVoxels,
+        batchRows: config.batchRows,
+      });
+      const dest = join(out, `${files.stem}_anomaly.nii.gz`);
+      await writeVolume(dest, map, { datatype: "float32" });
+      console.log(dest);
+      mapBar(++n, testFiles.length);
+    }
+    console.error(`oracle: ${n} maps in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  } finally {
+    oracle.model.dispose();
+  }
+});
+
+/**
+ * Lists a folder's `phantom_NNNN.nii.gz` files, sorted, each with its tissue file.
+ *
+ * @throws {UsageError} If the folder is unreadable, has no phantoms, or a tissue file is missing.
+ */
+async function listPhantoms(dir: string, flag: string): Promise<PhantomFiles[]> {
+  const names = new Set<string>();
+  try {
+    for await (const entry of Deno.readDir(dir)) if (entry.isFile) names.add(entry.name);
+  } catch (cause) {
+    throw new UsageError(`Cannot read the ${flag} folder "${dir}": ${(cause as Error).message}`);
+  }
+  const cts = [...names].filter((name) => CT_NAME.test(name)).sort();
+  if (cts.length === 0) {
+    throw new UsageError(
+      `Cannot find phantoms in the ${flag} folder "${dir}": no phantom_NNNN.nii.gz files`,
+      `write some first: deno task phantoms --count 8 --seed 1000 --out ${dir} --write-tissue`,
+    );
+  }
+  const files = cts.map((name) => {
+    const stem = name.replace(/\.nii\.gz$/, "");
+    return { stem, ct: join(dir, name), tissue: join(dir, `${stem}_tissue.nii.gz`) };
+  });
+  const missing = files.filter((f) => !names.has(`${f.stem}_tissue.nii.gz`));
+  if (missing.length > 0) {
+    throw new UsageError(
+      `Cannot find the tissue labels of ${missing.length} of ${files.length} phantoms in the ${flag} folder ` +
+        `"${dir}": "${
+          missing[0].tissue
+        }" is missing: expected phantom_NNNN_tissue.nii.gz beside each phantom_NNNN.nii.gz`,
+      `rewrite the folder with tissue labels: deno task phantoms --count ${files.length} --seed <its seed> ` +
+        `--out ${dir} --write-tissue`,
+    );
+  }
+  return files;
+}
+
+/** Reads the CT and tissue labels of each phantom in turn (one pair in memory at a time). */
+async function* readPairs(files: PhantomFiles[]): AsyncGenerator<ContextOraclePair> {
+  for (const f of files) {
+    const ct = await readVolume(f.ct, { unit: "HU" });
+    const tissue = toLabels(await readVolume(f.tissue, { unit: "label" }), f.tissue);
+    if (!sameGrid(ct, tissue)) {
+      throw new Error(
+        `Cannot use phantom "${f.ct}": its tissue labels "${f.tissue}" are on grid ${tissue.shape.join("×")}: ` +
+          `expected the CT's grid ${ct.shape.join("×")} with the same affine`,
+      );
+    }
+    yield { ct, tissue };
+  }
+}
+
+/** The label volume as uint8, whatever integer datatype the file used. */
+function toLabels(volume: Volume, path: string): Volume<Uint8Array> {
+  if (volume.data instanceof Uint8Array) return volume as Volume<Uint8Array>;
+  const data = new Uint8Array(volume.data.length);
+  for (let p = 0; p < data.length; p++) {
+    const v = volume.data[p];
+    if (!(Number.isInteger(v) && v >= 0 && v < 256)) {
+      throw new Error(`Cannot use tissue labels "${path}": voxel ${p} is ${v}: expected integers in [0, 255]`);
+    }
+    data[p] = v;
+  }
+  return createVolume(data, volume.shape, volume.affine, "label");
+}
