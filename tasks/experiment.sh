@@ -3,14 +3,15 @@
 # train and test phantoms (disjoint seeds) → descriptor and condition pretraining (tiny) → two density fits
 # (flow + masked condition; unconditional Gaussian, no condition) → anomaly maps of the test phantoms → voxel AUROC
 # inside the body for both, next to the trivial raw-HU score. Every step is a `deno task` of the kit.
-# Usage: [STEPS=400] [LR=1e-3] [SPACING=2,2,3] [DESCRIPTOR_FLAGS=--no-augment] bash tasks/experiment.sh [OUT_DIR]
-#        (default OUT_DIR data/experiment; DESCRIPTOR_FLAGS are extra `deno task train` flags of the descriptor only)
+# Usage: [STEPS=400] [LR=1e-3] [SPACING=2,2,3] [DESCRIPTOR_FLAGS=--no-augment] [CONDITION_FLAGS=…] bash tasks/experiment.sh [OUT_DIR]
+#        (default OUT_DIR data/experiment; DESCRIPTOR_FLAGS / CONDITION_FLAGS: extra `deno task train` flags of one model)
 set -euo pipefail
 out="${1:-data/experiment}"
 steps="${STEPS:-400}"
 spacing="${SPACING:-2,2,3}"
 lr="${LR:-1e-3}"
 descriptor_flags="${DESCRIPTOR_FLAGS:-}"
+condition_flags="${CONDITION_FLAGS:-}"
 mkdir -p "$out"
 t0=$(date +%s)
 stamp() { echo "[experiment $(( $(date +%s) - t0 )) s] $*" >&2; }
@@ -21,7 +22,7 @@ deno task phantoms --count 6 --seed 2000 --out "$out/test" >/dev/null
 # Training scans only (CT files; lesion masks are skipped by the scan lister, and never used for training).
 
 for model in descriptor condition; do
-  extra=""
+  extra="$condition_flags"
   [ "$model" = descriptor ] && extra="$descriptor_flags"
   stamp "pretraining $model: tiny, $steps steps, peak LR $lr $extra"
   # shellcheck disable=SC2086 # extra holds zero or more flags

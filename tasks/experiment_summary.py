@@ -32,7 +32,8 @@ def main():
     maps = dict(a.split("=", 1) for a in sys.argv[2:])
     maps["raw_hu"] = None
     scores = {name: [] for name in maps}
-    types = []
+    names = ["background"]  # type code 0; lesion types get codes 1, 2, ... as they appear; -1 = unmatched lesion
+    codes = []
     for path in sorted(glob.glob(os.path.join(test, "phantom_[0-9][0-9][0-9][0-9].nii.gz"))):
         stem = os.path.basename(path)[:-7]
         ct = np.asarray(nib.load(path).dataobj).astype(np.float32)
@@ -40,26 +41,28 @@ def main():
         info = json.load(open(os.path.join(test, stem + ".json")))
         body = body_mask(ct)
         comp, _ = ndi.label(lesion, np.ones((3, 3, 3)))
-        t = np.full(comp.shape, "", dtype="<U16")
+        code = np.where(lesion, -1, 0).astype(np.int8)
         for les in info["lesions"]:
             c = comp[tuple(les["centerVoxel"])]
             if c > 0:
-                t[comp == c] = les["type"]
-        types.append(np.where(lesion[body], t[body], "background"))
+                if les["type"] not in names:
+                    names.append(les["type"])
+                code[comp == c] = names.index(les["type"])
+        codes.append(code[body])
         for name, d in maps.items():
             s = ct if d is None else np.asarray(nib.load(os.path.join(d, stem + "_anomaly.nii.gz")).dataobj)
             scores[name].append(np.asarray(s, np.float32)[body])
-    types = np.concatenate(types)
-    bg = types == "background"
+    codes = np.concatenate(codes)
+    bg = codes == 0
     out = {}
     for name in maps:
         s = np.concatenate(scores[name])
         row = {"all": roc_auc_score(~bg, s)}
-        for ty in sorted(set(types) - {"background", ""}):
-            sel = bg | (types == ty)
-            row[ty] = roc_auc_score(types[sel] == ty, s[sel])
+        for n in sorted(range(1, len(names)), key=lambda n: names[n]):
+            sel = bg | (codes == n)
+            row[names[n]] = roc_auc_score(codes[sel] == n, s[sel])
         out[name] = {k: round(float(v), 4) for k, v in row.items()}
-    out["lesion_voxels"] = {ty: int((types == ty).sum()) for ty in sorted(set(types) - {"background"})}
+    out["lesion_voxels"] = {names[n]: int((codes == n).sum()) for n in sorted(range(1, len(names)), key=lambda n: names[n])}
     print(json.dumps(out, indent=2))
 
 
