@@ -20,6 +20,9 @@
  *   plus one float32 scratch volume.
  *
  * Uses: smoothing a voxel feature (HU, a one-hot tissue map) in the context-oracle reference of the density stage.
+ * The phantom generator keeps its own blur (`blur3d` in src/data/_noise.ts: radius ⌈3σ⌉, edge voxels replicated, in
+ * place): it defines the phantoms' images, so routing it through this filter would change every seeded phantom and
+ * every figure measured on them.
  *
  * @param data Voxel values, i fastest; not modified.
  * @param shape Voxels along i, j, k.
