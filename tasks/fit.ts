@@ -25,7 +25,7 @@ import {
 } from "../src/density/mod.ts";
 import { PIPELINE_FILES, savePipelineSpec } from "../src/inference/mod.ts";
 import { initBackend } from "../src/nn/mod.ts";
-import { listScans, loadPretrained, ScanCache } from "../src/ssl/mod.ts";
+import { listScans, loadPretrained, type PretrainConfig, ScanCache } from "../src/ssl/mod.ts";
 import { backendFlag, intFlag, numberFlag, parseFlags, progressBar, requireFlag, runTask, UsageError } from "./_cli.ts";
 
 const USAGE = `usage: deno task fit --run RUN_DIR --density ${DENSITY_KINDS.join("|")} --condition ${
@@ -97,8 +97,10 @@ await runTask("fit", async () => {
   };
   const windowVox = desc.config.cropVox;
   const preprocessSpacingMm = desc.config.preprocessSpacingMm;
+  const clahe = desc.config.clahe;
+  if (cond) checkSamePreprocessing(desc.config, cond.config, run);
   const paths = await listScans(data);
-  const cache = new ScanCache({ spacingMm: preprocessSpacingMm, maxScans: 1 });
+  const cache = new ScanCache({ spacingMm: preprocessSpacingMm, clahe, maxScans: 1 });
   // One scan in memory at a time: features are pooled per scan.
   const pools = [];
   const bar = progressBar("fit: features");
@@ -143,10 +145,22 @@ await runTask("fit", async () => {
     resume: values.resume ?? false,
     onStep: (r, total) => fitBar(r.step, total, r.loss === null ? "" : `nll/dim ${r.loss.toFixed(4)}`),
   });
-  await savePipelineSpec(run, { conditionKind, positionalDim, windowVox, preprocessSpacingMm });
+  await savePipelineSpec(run, { conditionKind, positionalDim, windowVox, preprocessSpacingMm, clahe });
   console.error(`fit: ${result.step} steps`);
   model.dispose();
   desc.model.dispose();
   cond?.model.dispose();
   console.log(out);
 });
+
+/** The condition model must have seen scans preprocessed as the descriptor's: one image feeds both at inference. */
+function checkSamePreprocessing(desc: PretrainConfig, cond: PretrainConfig, run: string): void {
+  const d = JSON.stringify([desc.preprocessSpacingMm, desc.clahe]);
+  const c = JSON.stringify([cond.preprocessSpacingMm, cond.clahe]);
+  if (d !== c) {
+    throw new Error(
+      `Cannot fit run "${run}": descriptor and condition were trained on differently preprocessed scans ` +
+        `([spacing, CLAHE] ${d} vs ${c}); retrain one with the other's --preprocess-spacing / --clahe`,
+    );
+  }
+}

@@ -24,7 +24,7 @@ import {
 const USAGE = `usage: deno task train --model descriptor|condition --config ${MODEL_CONFIGS.join("|")} \\
     --data DIR_OR_MANIFEST --steps N --seed S --out RUN_DIR [--resume] [--backend ${BACKENDS.join("|")}]
   optional: --batch-size B --crop 32,32,32 --max-pairs K --lr 1e-3 --checkpoint-every N
-            --preprocess-spacing 1,1,1.5 --no-augment`;
+            --preprocess-spacing 1,1,1.5 --clahe CLIP_LIMIT (e.g. 0.05) --augment-strength 0..1 --no-augment`;
 
 await runTask("train", async () => {
   const { values } = parseFlags({
@@ -43,6 +43,8 @@ await runTask("train", async () => {
     "checkpoint-every": { type: "string" },
     "preprocess-spacing": { type: "string" },
     "no-augment": { type: "boolean" },
+    "augment-strength": { type: "string" },
+    clahe: { type: "string" },
     help: { type: "boolean", short: "h" },
   }, USAGE);
   if (values.help) {
@@ -67,6 +69,10 @@ await runTask("train", async () => {
     seed: intFlag(values.seed, "--seed", 0, 0, 2 ** 32 - 1),
     backend,
     augment: !values["no-augment"],
+    ...(values["augment-strength"]
+      ? { augmentStrength: numberFlag(values["augment-strength"], "--augment-strength", 1, 0, 1) }
+      : {}),
+    ...(values.clahe ? { clahe: { clipLimit: numberFlag(values.clahe, "--clahe", 0.05, 1e-6, 1) } } : {}),
     ...(values["batch-size"] ? { batchSize: intFlag(values["batch-size"], "--batch-size", 1, 1, 1024) } : {}),
     ...(values.crop ? { cropVox: vec3Flag(values.crop, "--crop", [32, 32, 32], true) } : {}),
     ...(values["max-pairs"] ? { maxPairs: intFlag(values["max-pairs"], "--max-pairs", 1, 2) } : {}),

@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { type Vec3, writeJsonAtomic } from "../io/mod.ts";
 import { type ConditionKind, DENSITY_RUN_FILES, type FeatureExtractor, loadDensity } from "../density/mod.ts";
+import type { ClaheOptions } from "../preprocess/mod.ts";
 import { loadPretrained } from "../ssl/mod.ts";
 import type { AnomalyModels } from "./anomaly_map.ts";
 
@@ -19,6 +20,8 @@ export interface PipelineSpec {
   windowVox: Vec3;
   /** Preprocessing spacing in mm. */
   preprocessSpacingMm: Vec3;
+  /** CLAHE options of the preprocessing, or `null` for none (absent in specs written before CLAHE existed). */
+  clahe?: ClaheOptions | null;
 }
 
 /** File names in a run folder. */
@@ -71,7 +74,7 @@ export async function loadAnomalyModels(runDir: string): Promise<LoadedAnomalyMo
     extractor,
     density,
     windowVox: spec.windowVox,
-    preprocess: { spacingMm: spec.preprocessSpacingMm },
+    preprocess: { spacingMm: spec.preprocessSpacingMm, clahe: spec.clahe ?? null },
     spec,
     dispose() {
       descriptor.dispose();

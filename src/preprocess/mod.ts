@@ -9,4 +9,5 @@ export * from "./crop.ts";
 export * from "./resample.ts";
 export * from "./gaussian_filter.ts";
 export * from "./window_hu.ts";
+export * from "./clahe.ts";
 export * from "./pipeline.ts";

@@ -9,6 +9,7 @@ import { bodyMask } from "./body_mask.ts";
 import { bodyCropBox, type CropBox, cropVolume } from "./crop.ts";
 import { type Grid, resampleToGrid, resampleToSpacing } from "./resample.ts";
 import { windowHu } from "./window_hu.ts";
+import { clahe as applyClahe, type ClaheOptions } from "./clahe.ts";
 
 /** Options for {@linkcode preprocessCt}. */
 export interface PreprocessCtOptions {
@@ -29,6 +30,13 @@ export interface PreprocessCtOptions {
    * "nearest" reorients to the closest axes and keeps the exact oblique affine. @default {"error"}
    */
   oblique?: "error" | "nearest";
+  /**
+   * CLAHE after the window (METHOD §2: the authors apply it with clip limit 0.05; "treat CLAHE as an option"):
+   * `null` skips it, an object applies `clahe` (this folder's `clahe.ts`) with those options to the whole preprocessed
+   * scan (tiles of 1/8 of the cropped, resampled volume per axis unless `kernelVox` says otherwise).
+   * Off by default, so runs made before it existed keep their preprocessing. @default {null}
+   */
+  clahe?: ClaheOptions | null;
 }
 
 /** What {@linkcode preprocessCt} returns. All volumes share one grid: the preprocessed (canonical RAS) grid. */
@@ -48,8 +56,8 @@ export interface PreprocessedCt {
 /**
  * Preprocesses a CT volume as in METHOD §2: reorient to canonical RAS (`reorient` from `src/io`; permutation and flips
  * only, exact) → body crop on raw HU (`bodyCropBox`: 5 mm blocks with more than half of their voxels ≥ `airHu`) →
- * linear resampling to `spacingMm` (`resampleToSpacing`, voxel 0 centre kept) → HU window to [0, 1] (`windowHu`; CLAHE
- * is not implemented yet).
+ * linear resampling to `spacingMm` (`resampleToSpacing`, voxel 0 centre kept) → HU window to [0, 1] (`windowHu`) →
+ * optionally CLAHE (`clahe` option).
  *
  * The body mask is computed on the resampled HU grid, not resampled (nearest) from a native-grid mask: thresholding
  * linearly interpolated HU at `airHu` puts the skin at the interpolated iso-surface instead of nearest's staircase,
@@ -79,6 +87,7 @@ export function preprocessCt(ct: Volume<VoxelArray>, options: PreprocessCtOption
     blockMm = 5,
     marginMm = 0,
     oblique = "error",
+    clahe = null,
   } = options;
   if (!(minHu < maxHu) || !Number.isFinite(minHu) || !Number.isFinite(maxHu)) {
     // Checked before the expensive steps; windowHu would throw the same.
@@ -88,8 +97,9 @@ export function preprocessCt(ct: Volume<VoxelArray>, options: PreprocessCtOption
   const cropBox = bodyCropBox(canonical, { minHu: airHu, blockMm, marginMm });
   const resampled = resampleToSpacing(cropVolume(canonical, cropBox), spacingMm, { order: "linear" });
   const hu = createVolume(resampled.data, resampled.shape, resampled.affine, "HU"); // whatever unit the reader set
+  const windowed = windowHu(hu, { minHu, maxHu });
   return {
-    image: windowHu(hu, { minHu, maxHu }),
+    image: clahe === null ? windowed : applyClahe(windowed, clahe),
     hu,
     bodyMask: bodyMask(hu, { airHu }),
     cropBox,

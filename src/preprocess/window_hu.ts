@@ -17,8 +17,8 @@ export interface WindowHuOptions {
  * Clips a CT volume to an HU window and scales it linearly to [0, 1]: `(clamp(hu, minHu, maxHu) − minHu) / (maxHu −
  * minHu)`. Grid and affine are unchanged. NaN voxels stay NaN.
  *
- * METHOD §2 also mentions CLAHE (clip limit 0.05) after the window, as an option; it is **not implemented yet**, so
- * this function's output is the plain window.
+ * METHOD §2's optional CLAHE (clip limit 0.05) after the window is a separate step, `clahe` (`preprocessCt`'s
+ * `clahe` option); this function's output is the plain window.
  *
  * @param ct Volume in Hounsfield units (`unit === "HU"`).
  * @param options See {@linkcode WindowHuOptions}.

@@ -152,6 +152,32 @@ export function resolveAugmentOptions(options: AugmentOptions): Required<Augment
 }
 
 /**
+ * METHOD §3's augmentations with their intensity changes scaled toward identity by `strength` in [0, 1]: noise σ up to
+ * 0.1·s, brightness and contrast factors 1 ± 0.2·s, γ in [1.25^−s, 1.25^s]; probabilities and the in-plane
+ * blur/sharpening stay METHOD's. `strength` 1 returns `{}` (exactly METHOD's defaults), 0 leaves only the filter.
+ *
+ * Why (this project's knob, not the authors'): at full strength, noise σ 0.1 of the [−1000, 300] HU window is ~130 HU
+ * and brightness ±20 % moves soft tissue by ~±200 HU, while the phantom kidney tumours differ from their kidney by
+ * 12–35 HU; an invariance to the former may erase the latter.
+ *
+ * @param strength Scale of the intensity ranges' distance from identity, in [0, 1].
+ * @throws {RangeError} If `strength` is outside [0, 1].
+ */
+export function scaledAugmentOptions(strength: number): AugmentOptions {
+  if (!(strength >= 0 && strength <= 1)) {
+    throw new RangeError(`Cannot scale augmentations by ${strength}: expected a number in [0, 1]`);
+  }
+  if (strength === 1) return {};
+  const s = strength;
+  return {
+    noiseStdRange: [0, 0.1 * s],
+    brightnessRange: [1 - 0.2 * s, 1 + 0.2 * s],
+    contrastRange: [1 - 0.2 * s, 1 + 0.2 * s],
+    gammaRange: [1.25 ** -s, 1.25 ** s],
+  };
+}
+
+/**
  * Applies METHOD §3's augmentations to a crop, each with its own probability, in this fixed order: in-plane blur or
  * sharpening → brightness → contrast → gamma → noise (noise last, so its σ is the one drawn), clipping to [0, 1] after
  * each step. Every decision and parameter comes from `rng`, in a fixed order of draws.

@@ -26,6 +26,7 @@ import {
 } from "../train/mod.ts";
 
 export { TrainingDivergedError } from "../train/mod.ts";
+import { scaledAugmentOptions } from "./augment.ts";
 import { sampleBatch } from "./batch.ts";
 import { listScans } from "./dataset.ts";
 import { Projector } from "./projector.ts";
@@ -132,7 +133,8 @@ export async function pretrain(config: PretrainConfig, options: PretrainOptions 
   if (out) {
     checkpoint = await openRunCheckpoint<CheckpointMeta>(out, resume);
     if (checkpoint) {
-      config = { ...checkpoint.meta.config, steps: Math.max(config.steps, checkpoint.meta.config.steps) };
+      const saved = savedConfig(checkpoint.meta.config);
+      config = { ...saved, steps: Math.max(config.steps, saved.steps) };
     }
   }
   const factor = downsamplingFactor(modelConfig(config.size, config.model));
@@ -147,7 +149,11 @@ export async function pretrain(config: PretrainConfig, options: PretrainOptions 
   if (out) await writeRunRecord(out, { task: "train", config, backend: backend.name });
 
   const paths = await listScans(config.data);
-  const cache = new ScanCache({ maxScans: config.maxCachedScans, spacingMm: config.preprocessSpacingMm });
+  const cache = new ScanCache({
+    maxScans: config.maxCachedScans,
+    spacingMm: config.preprocessSpacingMm,
+    clahe: config.clahe,
+  });
   const model = new DenseModel(config.model, config.size, new Rng(deriveSeed(config.seed, "init", "model")));
   const projector = new Projector(
     model.unet.config.outChannels,
@@ -203,7 +209,7 @@ export async function pretrain(config: PretrainConfig, options: PretrainOptions 
         maxPairs: config.maxPairs,
         minSpacingMm: config.minSpacingMm,
         maxSpacingMm: config.maxSpacingMm,
-        augment: config.augment ? {} : false,
+        augment: config.augment ? scaledAugmentOptions(config.augmentStrength) : false,
       });
       const lr = oneCycleLr(step, config.steps, { peakLr: config.peakLr, warmupFraction: config.warmupFraction });
       const stats = await lossAndGradients(model, projector, batch, variables);
@@ -424,10 +430,15 @@ function restore(
  */
 export async function loadPretrained(runDir: string): Promise<{ model: DenseModel; config: PretrainConfig }> {
   const ckpt = await loadCheckpoint<CheckpointMeta>(join(runDir, RUN_FILES.checkpoint));
-  const config = ckpt.meta.config;
+  const config = savedConfig(ckpt.meta.config);
   const model = new DenseModel(config.model, config.size, new Rng(0));
   const weights = new Map<string, { shape: number[]; values: Float32Array }>();
   for (const [n, t] of ckpt.tensors) if (n.startsWith("model/")) weights.set(n.slice("model/".length), t);
   model.setWeights(weights);
   return { model, config };
+}
+
+/** A checkpoint's config with the fields added since older runs were saved filled with their old behaviour. */
+function savedConfig(config: PretrainConfig): PretrainConfig {
+  return { ...config, clahe: config.clahe ?? null, augmentStrength: config.augmentStrength ?? 1 };
 }

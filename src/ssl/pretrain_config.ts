@@ -5,6 +5,7 @@
  * @module
  */
 import type { Vec3 } from "../io/mod.ts";
+import type { ClaheOptions } from "../preprocess/mod.ts";
 import { MODEL_CONFIGS, MODEL_ROLES, type ModelConfigName, type ModelRole } from "../models/mod.ts";
 import { type BackendName, BACKENDS } from "../nn/mod.ts";
 
@@ -32,8 +33,18 @@ export interface PretrainConfig {
   maxSpacingMm: Vec3;
   /** Spacing the scans are preprocessed to before cropping, mm (METHOD §2: 1, 1, 1.5). */
   preprocessSpacingMm: Vec3;
+  /**
+   * CLAHE after the HU window (METHOD §2, an option; the authors use clip limit 0.05), or `null` for none. The density
+   * fit and inference reuse the descriptor run's setting. Configs saved before this field existed load as `null`.
+   */
+  clahe: ClaheOptions | null;
   /** Apply METHOD §3's augmentations. */
   augment: boolean;
+  /**
+   * Strength of the intensity augmentations when `augment` is on, in [0, 1]: 1 is METHOD §3's ranges, 0 keeps only
+   * the in-plane blur/sharpening (see `scaledAugmentOptions`). This project's knob, not the authors'.
+   */
+  augmentStrength: number;
   /** Projector width P (authors: 8192). */
   projectorDim: number;
   /** Peak learning rate of the one-cycle schedule (authors: 1e-3). */
@@ -87,7 +98,9 @@ export function pretrainConfig(
     minSpacingMm: [1, 1, 1.5],
     maxSpacingMm: condition ? [4, 4, 6] : [2, 2, 3],
     preprocessSpacingMm: [1, 1, 1.5],
+    clahe: null,
     augment: true,
+    augmentStrength: 1,
     peakLr: 1e-3,
     warmupFraction: 0.1,
     weightDecay: 1e-6,
@@ -117,6 +130,15 @@ export function pretrainConfig(
   }
   if (!(config.warmupFraction >= 0 && config.warmupFraction < 1)) {
     throw new RangeError(`Cannot use warmupFraction ${config.warmupFraction}: expected a number in [0, 1)`);
+  }
+  if (!(config.augmentStrength >= 0 && config.augmentStrength <= 1)) {
+    throw new RangeError(`Cannot use augmentStrength ${config.augmentStrength}: expected a number in [0, 1]`);
+  }
+  if (config.clahe !== null) {
+    const { clipLimit = 0.05 } = config.clahe;
+    if (!(clipLimit > 0 && clipLimit <= 1)) {
+      throw new RangeError(`Cannot use clahe.clipLimit ${clipLimit}: expected a number in (0, 1]`);
+    }
   }
   if (!BACKENDS.includes(config.backend)) {
     throw new RangeError(`Cannot use backend "${config.backend}": expected one of ${BACKENDS.join(", ")}`);

@@ -11,7 +11,7 @@ import {
   type Vec3,
   type Volume,
 } from "../../src/io/mod.ts";
-import { preprocessCt, resampleMaskToGrid, restoreToOriginal } from "../../src/preprocess/mod.ts";
+import { clahe, preprocessCt, resampleMaskToGrid, restoreToOriginal, windowHu } from "../../src/preprocess/mod.ts";
 import { CT_DIR, runPython, tempDir } from "../_support/python.ts";
 import { LPS_AFFINE, maxAbsDiff, rampVolume, readRawFloat32 } from "./_fixtures.ts";
 
@@ -175,4 +175,17 @@ print(json.dumps(outside))
   } finally {
     await cleanup();
   }
+});
+
+Deno.test("preprocessCt() with clahe equalises the windowed image and leaves HU and body mask alone", async () => {
+  const ct = await readVolume(CHEST_CTA, { unit: "HU" });
+  const plain = preprocessCt(ct, { spacingMm: [3, 3, 3] });
+  const withClahe = preprocessCt(ct, { spacingMm: [3, 3, 3], clahe: { clipLimit: 0.05 } });
+  assertEquals(withClahe.hu.data, plain.hu.data);
+  assertEquals(withClahe.bodyMask.data, plain.bodyMask.data);
+  assertEquals(withClahe.image.affine, plain.image.affine);
+  assertEquals(plain.image.data, windowHu(plain.hu).data);
+  assertEquals(withClahe.image.data, clahe(windowHu(plain.hu), { clipLimit: 0.05 }).data);
+  assert(withClahe.image.data.every((v) => v >= 0 && v <= 1));
+  assert(maxAbsDiff(withClahe.image.data, plain.image.data) > 0.05, "CLAHE changed the image");
 });

@@ -10,6 +10,7 @@ import {
   type CropImage,
   scaleBrightness,
   scaleContrast,
+  scaledAugmentOptions,
   sharpenInPlane,
 } from "../../src/ssl/mod.ts";
 import { runPython, tempDir } from "../_support/python.ts";
@@ -221,4 +222,30 @@ Deno.test("augmentCrop() and the augmentations reject out-of-range parameters", 
   assertThrows(() => scaleBrightness(x, -0.5), RangeError, "factor -0.5");
   assertThrows(() => scaleContrast(x, Infinity), RangeError, "factor Infinity");
   assertThrows(() => addGaussianNoise(x, rng, { std: -0.1 }), RangeError, "std -0.1");
+});
+
+Deno.test("scaledAugmentOptions() scales the intensity ranges toward identity and keeps the filter", () => {
+  assertEquals(scaledAugmentOptions(1), {});
+  const half = scaledAugmentOptions(0.5);
+  assertEquals(half.noiseStdRange, [0, 0.05]);
+  assertEquals(half.brightnessRange, [0.9, 1.1]);
+  assertEquals(half.contrastRange, [0.9, 1.1]);
+  assertAlmostEquals(half.gammaRange![0] * half.gammaRange![1], 1, 1e-12);
+  assertAlmostEquals(half.gammaRange![1], Math.sqrt(1.25), 1e-12);
+  // Strength 0 with every probability 1: only the in-plane filter changes the crop.
+  const x = textured();
+  for (let seed = 0; seed < 10; seed++) {
+    const full = augmentCrop(x, new Rng(seed), { ...ALL, ...scaledAugmentOptions(0) });
+    const filterOnly = augmentCrop(x, new Rng(seed), {
+      ...ALL,
+      brightnessRange: [1, 1],
+      contrastRange: [1, 1],
+      gammaRange: [1, 1],
+      noiseStdRange: [0, 0],
+    });
+    assertEquals(full.data, filterOnly.data);
+    assertEquals(full.applied.brightness, 1);
+    assertEquals(full.applied.noiseStd, 0);
+  }
+  for (const bad of [-0.1, 1.5, NaN]) assertThrows(() => scaledAugmentOptions(bad), RangeError, "expected a number");
 });

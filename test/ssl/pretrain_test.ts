@@ -1,4 +1,12 @@
-import { assert, assertAlmostEquals, assertEquals, assertGreater, assertLess, assertRejects } from "@std/assert";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertGreater,
+  assertLess,
+  assertRejects,
+  assertThrows,
+} from "@std/assert";
 import { generatePhantom, Rng } from "../../src/data/mod.ts";
 import { writeVolume } from "../../src/io/mod.ts";
 import { readJsonl } from "../../src/train/mod.ts";
@@ -125,5 +133,26 @@ Deno.test("pretrain() on phantoms lowers the VICReg loss on a fixed batch and th
     assertGreater(h.at(-1)!.embeddingStdMin, 1e-3);
   } finally {
     await cleanup();
+  }
+});
+
+Deno.test("pretrainConfig() defaults to no CLAHE and full-strength augmentations, and rejects bad values", () => {
+  const c = pretrainConfig({ model: "descriptor", size: "tiny", data: "x" });
+  assertEquals(c.clahe, null);
+  assertEquals(c.augmentStrength, 1);
+  assertEquals(pretrainConfig({ model: "descriptor", size: "tiny", data: "x", clahe: {} }).clahe, {});
+  for (const augmentStrength of [-0.5, 1.5, NaN]) {
+    assertThrows(
+      () => pretrainConfig({ model: "descriptor", size: "tiny", data: "x", augmentStrength }),
+      RangeError,
+      "augmentStrength",
+    );
+  }
+  for (const clipLimit of [0, 2, NaN]) {
+    assertThrows(
+      () => pretrainConfig({ model: "descriptor", size: "tiny", data: "x", clahe: { clipLimit } }),
+      RangeError,
+      "clahe.clipLimit",
+    );
   }
 });

@@ -13,8 +13,10 @@ Deno.test("deno task fit and deno task infer write a density run and anomaly map
     }
     const train = ["--config", "tiny", "--crop", "16,16,16", "--batch-size", "1", "--max-pairs", "32", "--steps", "2"];
     const common = ["--data", `${dir}/ph`, "--preprocess-spacing", "6,6,6", "--backend", "cpu"];
+    const clahe = ["--clahe", "0.05"];
     for (const model of ["descriptor", "condition"]) {
-      const r = await runTaskFile("train", ["--model", model, ...train, ...common, "--out", `${dir}/run/${model}`]);
+      const out = `${dir}/run/${model}`;
+      const r = await runTaskFile("train", ["--model", model, ...train, ...common, ...clahe, "--out", out]);
       assertEquals(r.code, 0, r.stderr);
     }
     const fitArgs = ["--windows-per-scan", "2", "--samples-per-window", "64", "--batch-size", "64", "--backend", "cpu"];
@@ -37,6 +39,7 @@ Deno.test("deno task fit and deno task infer write a density run and anomaly map
     const spec = JSON.parse(await Deno.readTextFile(`${dir}/run/density/pipeline.json`));
     assertEquals(spec.conditionKind, "masked");
     assertEquals(spec.windowVox, [16, 16, 16]);
+    assertEquals(spec.clahe, { clipLimit: 0.05 });
     const again = await runTaskFile("fit", [
       "--run",
       `${dir}/run`,
@@ -48,6 +51,21 @@ Deno.test("deno task fit and deno task infer write a density run and anomaly map
     ]);
     assertEquals(again.code, 1);
     assertStringIncludes(again.stderr, "already holds");
+    // A condition model trained without CLAHE cannot pair with the CLAHE descriptor.
+    await Deno.mkdir(`${dir}/run2`);
+    await Deno.symlink(`${dir}/run/descriptor`, `${dir}/run2/descriptor`);
+    const plain = await runTaskFile("train", [
+      "--model",
+      "condition",
+      ...train,
+      ...common,
+      "--out",
+      `${dir}/run2/condition`,
+    ]);
+    assertEquals(plain.code, 0, plain.stderr);
+    const mismatch = await runTaskFile("fit", ["--run", `${dir}/run2`, "--density", "flow", "--data", `${dir}/ph`]);
+    assertEquals(mismatch.code, 1);
+    assertStringIncludes(mismatch.stderr, "differently preprocessed");
     const inputs = [`${dir}/ph/p0.nii.gz`, `${dir}/ph/p1.nii.gz`];
     const infer = await runTaskFile("infer", [
       "--run",

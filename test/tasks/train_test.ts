@@ -79,4 +79,19 @@ Deno.test("deno task train rejects bad flags with exit code 2 and a hint", async
   const crop = await runTaskFile("train", ["--model", "descriptor", "--data", "x", "--out", "y", "--crop", "30,30,30"]);
   assertEquals(crop.code, 1);
   assertStringIncludes(crop.stderr, "divisible by 4");
+  const strength = await runTaskFile("train", [
+    "--model",
+    "descriptor",
+    "--data",
+    "x",
+    "--out",
+    "y",
+    "--augment-strength",
+    "2",
+  ]);
+  assertEquals(strength.code, 2);
+  assertStringIncludes(strength.stderr, "--augment-strength");
+  const clahe = await runTaskFile("train", ["--model", "descriptor", "--data", "x", "--out", "y", "--clahe", "0"]);
+  assertEquals(clahe.code, 2);
+  assertStringIncludes(clahe.stderr, "--clahe");
 });
