@@ -1,7 +1,6 @@
 /**
  * Training infrastructure shared by pretraining (src/ssl) and density fitting (src/density): the step loop and its
- * guarded update, AdamW with clipping,
- * the one-cycle schedule, atomic checkpoints and JSONL logs.
+ * guarded update, AdamW with clipping, the one-cycle schedule, atomic checkpoints and JSONL logs.
  *
  * @module
  */
