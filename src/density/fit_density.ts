@@ -16,10 +16,11 @@ import { tf } from "../nn/mod.ts";
 import {
   AdamW,
   type Checkpoint,
-  JsonlLog,
+  guardedUpdate,
   oneCycleLr,
   openRunCheckpoint,
   RUN_FILES,
+  runStepLoop,
   saveCheckpoint,
   TrainingDivergedError,
 } from "../train/mod.ts";
@@ -162,74 +163,59 @@ export async function fitDensity(
     ? (checkpoint?.meta.moments ? GaussianMoments.fromJSON(checkpoint.meta.moments) : new GaussianMoments(model.dy))
     : null;
   const optimizer = uncond ? null : makeOptimizer(model, config);
-  let step = 0;
-  let lastCheckpointStep: number | null = null;
-  if (checkpoint) {
-    restore(checkpoint, model, optimizer);
-    step = checkpoint.meta.step;
-    lastCheckpointStep = step;
-  }
-  const log = out ? await JsonlLog.open(join(out, DENSITY_RUN_FILES.log), { keepUpToStep: step }) : null;
-  const writeCheckpoint = async () => {
-    if (moments && moments.count > 0) uncond!.fitMoments(moments, config.noiseStd);
-    if (!out) return;
-    await saveCheckpoint(
-      join(out, DENSITY_RUN_FILES.checkpoint),
-      await snapshot(model, config, step, optimizer, moments),
-    );
-    lastCheckpointStep = step;
-  };
-  const history: DensityStep[] = [];
+  const startStep = checkpoint ? checkpoint.meta.step : 0;
+  if (checkpoint) restore(checkpoint, model, optimizer);
   const monitor: DensityMonitorRecord[] = [];
-  const measure = async () => {
-    if (monitorBatch) monitor.push({ step, nll: await meanNll(model, monitorBatch, "monitor batch") });
-  };
+  let loop;
   try {
-    await measure();
-    const last = Math.min(config.steps, stopAfterStep ?? Infinity);
-    while (step < last) {
-      const t0 = performance.now();
-      const batch = sampler(step, new Rng(deriveSeed(config.seed, "batch", step)), config.batchSize);
-      const where = `batch of step ${step + 1}`;
-      checkBatch(model, batch, where);
-      let record: DensityStep;
-      if (moments) {
-        if (injectNanAtStep === step + 1) {
-          throw new TrainingDivergedError(step + 1, "moments are NaN", lastCheckpointStep);
+    loop = await runStepLoop<DensityStep>({
+      startStep,
+      totalSteps: config.steps,
+      stopAfterStep,
+      checkpointEvery: config.checkpointEvery,
+      logPath: out ? join(out, DENSITY_RUN_FILES.log) : null,
+      onStep,
+      checkpoint: async (step) => {
+        if (moments && moments.count > 0) uncond!.fitMoments(moments, config.noiseStd);
+        if (!out) return;
+        await saveCheckpoint(
+          join(out, DENSITY_RUN_FILES.checkpoint),
+          await snapshot(model, config, step, optimizer, moments),
+        );
+      },
+      measure: async (step) => {
+        if (monitorBatch) monitor.push({ step, nll: await meanNll(model, monitorBatch, "monitor batch") });
+      },
+      runStep: async (step, lastCheckpointStep) => {
+        const batch = sampler(step, new Rng(deriveSeed(config.seed, "batch", step)), config.batchSize);
+        checkBatch(model, batch, `batch of step ${step + 1}`);
+        if (moments) {
+          if (injectNanAtStep === step + 1) {
+            throw new TrainingDivergedError(step + 1, "moments are NaN", lastCheckpointStep);
+          }
+          moments.add(batch.y, batch.count);
+          return { step: step + 1, loss: null, lr: null, gradNorm: null, rows: batch.count };
         }
-        moments.add(batch.y, batch.count);
-        record = { step: step + 1, loss: null, lr: null, gradNorm: null, rows: batch.count, seconds: 0 };
-      } else {
         const y = noisy(batch.y, config.noiseStd, new Rng(deriveSeed(config.seed, "noise", step)));
         if (step === 0) model.initFromData({ ...batch, y });
         const lr = oneCycleLr(step, config.steps, { peakLr: config.peakLr, warmupFraction: config.warmupFraction });
         const stats = await lossAndGradients(model, y, batch);
         if (injectNanAtStep === step + 1) stats.loss = NaN;
-        if (!Number.isFinite(stats.loss)) {
-          stats.grads.forEach((g) => g.dispose());
-          // The update is never applied: the weights stay those of the last good step.
-          throw new TrainingDivergedError(step + 1, `loss is ${stats.loss}`, lastCheckpointStep);
-        }
-        const normTensor = optimizer!.apply(stats.grads, lr);
-        const gradNorm = (await normTensor.data())[0];
-        normTensor.dispose();
-        stats.grads.forEach((g) => g.dispose());
-        record = { step: step + 1, loss: stats.loss, lr, gradNorm, rows: batch.count, seconds: 0 };
-      }
-      step++;
-      record.seconds = (performance.now() - t0) / 1000;
-      history.push(record);
-      await log?.write({ ...record });
-      onStep?.(record, config.steps);
-      if (step % config.checkpointEvery === 0 || step === last) {
-        await writeCheckpoint();
-        await measure();
-      }
-    }
+        const gradNorm = await guardedUpdate(
+          optimizer!,
+          stats.grads,
+          lr,
+          { loss: stats.loss },
+          step,
+          lastCheckpointStep,
+        );
+        return { step: step + 1, loss: stats.loss, lr, gradNorm, rows: batch.count };
+      },
+    });
   } finally {
-    log?.close();
     optimizer?.dispose();
   }
+  const { step, history } = loop;
   return { config, step, history, monitor };
 }
 

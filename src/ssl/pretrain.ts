@@ -16,13 +16,13 @@ import { type BackendReport, gatherRows, initBackend, tf } from "../nn/mod.ts";
 import {
   AdamW,
   type Checkpoint,
-  JsonlLog,
+  guardedUpdate,
   loadCheckpoint,
   oneCycleLr,
   openRunCheckpoint,
   RUN_FILES,
+  runStepLoop,
   saveCheckpoint,
-  TrainingDivergedError,
 } from "../train/mod.ts";
 
 export { TrainingDivergedError } from "../train/mod.ts";
@@ -172,90 +172,73 @@ export async function pretrain(config: PretrainConfig, options: PretrainOptions 
     projector.dispose();
     optimizer.dispose();
   };
-  let step = 0;
-  let lastCheckpointStep: number | null = null;
-  if (checkpoint) {
-    restore(checkpoint, model, projector, optimizer, names);
-    step = checkpoint.meta.step;
-    lastCheckpointStep = step;
-  }
-  const log = out ? await JsonlLog.open(join(out, RUN_FILES.log), { keepUpToStep: step }) : null;
-  const writeCheckpoint = async () => {
-    if (!out) return;
-    await saveCheckpoint(
-      join(out, RUN_FILES.checkpoint),
-      await snapshot(config, step, model, projector, optimizer, names),
-    );
-    lastCheckpointStep = step;
-  };
-  const history: PretrainStep[] = [];
+  const startStep = checkpoint ? checkpoint.meta.step : 0;
+  if (checkpoint) restore(checkpoint, model, projector, optimizer, names);
   const monitor: MonitorRecord[] = [];
-  const measure = async () => {
-    if (monitorBatch) monitor.push({ step, ...(await vicregOnBatch(model, projector, monitorBatch)) });
-  };
+  let loop;
   try {
-    await measure();
-    const last = Math.min(config.steps, stopAfterStep ?? Infinity);
-    while (step < last) {
-      const t0 = performance.now();
-      const batchRng = new Rng(deriveSeed(config.seed, "batch", step));
-      const chosen = chooseScans(paths.length, Math.min(config.batchSize, paths.length), batchRng);
-      const scans = [];
-      for (const i of chosen) scans.push(await cache.get(paths[i]));
-      const batch = sampleBatch(scans, batchRng, {
-        batchSize: config.batchSize,
-        model: config.model,
-        cropVox: config.cropVox,
-        maxPairs: config.maxPairs,
-        minSpacingMm: config.minSpacingMm,
-        maxSpacingMm: config.maxSpacingMm,
-        augment: config.augment ? scaledAugmentOptions(config.augmentStrength) : false,
-      });
-      const lr = oneCycleLr(step, config.steps, { peakLr: config.peakLr, warmupFraction: config.warmupFraction });
-      const stats = await lossAndGradients(model, projector, batch, variables);
-      if (injectNanAtStep === step + 1) stats.parts[0] = stats.total = NaN;
-      const bad = ["invariance", "variance", "covariance"].filter((_, i) => !Number.isFinite(stats.parts[i]));
-      if (!Number.isFinite(stats.total) || bad.length > 0) {
-        stats.grads.forEach((g) => g.dispose());
-        // The update is never applied: the weights stay those of the last good step.
-        throw new TrainingDivergedError(
-          step + 1,
-          `loss is ${stats.total} (${bad.join(", ") || "total"} term${bad.length > 1 ? "s" : ""})`,
+    loop = await runStepLoop<PretrainStep>({
+      startStep,
+      totalSteps: config.steps,
+      stopAfterStep,
+      checkpointEvery: config.checkpointEvery,
+      logPath: out ? join(out, RUN_FILES.log) : null,
+      onStep,
+      checkpoint: async (step) => {
+        if (!out) return;
+        await saveCheckpoint(
+          join(out, RUN_FILES.checkpoint),
+          await snapshot(config, step, model, projector, optimizer, names),
+        );
+      },
+      measure: async (step) => {
+        if (monitorBatch) monitor.push({ step, ...(await vicregOnBatch(model, projector, monitorBatch)) });
+      },
+      runStep: async (step, lastCheckpointStep) => {
+        const batchRng = new Rng(deriveSeed(config.seed, "batch", step));
+        const chosen = chooseScans(paths.length, Math.min(config.batchSize, paths.length), batchRng);
+        const scans = [];
+        for (const i of chosen) scans.push(await cache.get(paths[i]));
+        const batch = sampleBatch(scans, batchRng, {
+          batchSize: config.batchSize,
+          model: config.model,
+          cropVox: config.cropVox,
+          maxPairs: config.maxPairs,
+          minSpacingMm: config.minSpacingMm,
+          maxSpacingMm: config.maxSpacingMm,
+          augment: config.augment ? scaledAugmentOptions(config.augmentStrength) : false,
+        });
+        const lr = oneCycleLr(step, config.steps, { peakLr: config.peakLr, warmupFraction: config.warmupFraction });
+        const stats = await lossAndGradients(model, projector, batch, variables);
+        if (injectNanAtStep === step + 1) stats.parts[0] = stats.total = NaN;
+        const [invariance, variance, covariance] = stats.parts;
+        const gradNorm = await guardedUpdate(
+          optimizer,
+          stats.grads,
+          lr,
+          { loss: stats.total, invariance, variance, covariance },
+          step,
           lastCheckpointStep,
         );
-      }
-      const normTensor = optimizer.apply(stats.grads, lr);
-      const gradNorm = (await normTensor.data())[0];
-      normTensor.dispose();
-      stats.grads.forEach((g) => g.dispose());
-      step++;
-      const record: PretrainStep = {
-        step,
-        loss: stats.total,
-        invariance: stats.parts[0],
-        variance: stats.parts[1],
-        covariance: stats.parts[2],
-        lr,
-        gradNorm,
-        pairs: batch.pairCount,
-        embeddingStdMin: stats.stdMin,
-        embeddingStdMean: stats.stdMean,
-        seconds: (performance.now() - t0) / 1000,
-      };
-      history.push(record);
-      await log?.write({ ...record });
-      onStep?.(record, config.steps);
-      if (step % config.checkpointEvery === 0 || step === last) {
-        await writeCheckpoint();
-        await measure();
-      }
-    }
+        return {
+          step: step + 1,
+          loss: stats.total,
+          invariance,
+          variance,
+          covariance,
+          lr,
+          gradNorm,
+          pairs: batch.pairCount,
+          embeddingStdMin: stats.stdMin,
+          embeddingStdMean: stats.stdMean,
+        };
+      },
+    });
   } catch (e) {
-    log?.close();
     dispose();
     throw e;
   }
-  log?.close();
+  const { step, history } = loop;
   return { config, model, projector, backend, step, history, monitor, dispose };
 }
 

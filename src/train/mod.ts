@@ -1,6 +1,6 @@
 /**
- * Training infrastructure shared by pretraining (src/ssl) and density fitting (src/density): AdamW with clipping,
- * the one-cycle schedule, atomic checkpoints and JSONL logs.
+ * Training infrastructure shared by pretraining (src/ssl) and density fitting (src/density): the step loop and its
+ * guarded update, AdamW with clipping, the one-cycle schedule, atomic checkpoints and JSONL logs.
  *
  * @module
  */
@@ -10,3 +10,4 @@ export * from "./checkpoint.ts";
 export * from "./jsonl_log.ts";
 export * from "./diverged.ts";
 export * from "./run_folder.ts";
+export * from "./step_loop.ts";
