@@ -3,8 +3,10 @@
 # train and test phantoms (disjoint seeds) → descriptor and condition pretraining (tiny) → two density fits
 # (flow + masked condition; unconditional Gaussian, no condition) → anomaly maps of the test phantoms → voxel AUROC
 # inside the body for both, next to the trivial raw-HU score. Every step is a `deno task` of the kit.
-# Usage: [STEPS=400] [LR=1e-3] [SPACING=2,2,3] [DESCRIPTOR_FLAGS=--no-augment] [CONDITION_FLAGS=…] bash tasks/experiment.sh [OUT_DIR]
-#        (default OUT_DIR data/experiment; DESCRIPTOR_FLAGS / CONDITION_FLAGS: extra `deno task train` flags of one model)
+# Usage: [STEPS=400] [LR=1e-3] [SPACING=2,2,3] [DESCRIPTOR_FLAGS=--no-augment] [CONDITION_FLAGS=…] [SCORE_MODE=window]
+#        bash tasks/experiment.sh [OUT_DIR]
+#        (default OUT_DIR data/experiment; DESCRIPTOR_FLAGS / CONDITION_FLAGS: extra `deno task train` flags of one model;
+#        SCORE_MODE: `deno task infer --score-mode`, window = METHOD §6 (default), features = the faster CPU variant)
 set -euo pipefail
 out="${1:-data/experiment}"
 steps="${STEPS:-400}"
@@ -12,6 +14,7 @@ spacing="${SPACING:-2,2,3}"
 lr="${LR:-1e-3}"
 descriptor_flags="${DESCRIPTOR_FLAGS:-}"
 condition_flags="${CONDITION_FLAGS:-}"
+score_mode="${SCORE_MODE:-window}"
 mkdir -p "$out"
 t0=$(date +%s)
 stamp() { echo "[experiment $(( $(date +%s) - t0 )) s] $*" >&2; }
@@ -41,7 +44,7 @@ deno task fit --run "$out/run_uncond" --density gaussian-uncond --condition none
 
 for run in run run_uncond; do
   stamp "inference ($run) on the 6 test phantoms"
-  deno task infer --run "$out/$run" --out "$out/pred_$run" --overlap 0.25 --batch-size 1 --score-mode features \
+  deno task infer --run "$out/$run" --out "$out/pred_$run" --overlap 0.25 --batch-size 1 --score-mode "$score_mode" \
     "$out"/test/phantom_000?.nii.gz >/dev/null
   stamp "evaluation ($run)"
   deno task eval --pred "$out/pred_$run" --gt "$out/test" --images "$out/test" --out "$out/report_$run" >/dev/null
