@@ -173,7 +173,7 @@ export async function fitDensity(
       totalSteps: config.steps,
       stopAfterStep,
       checkpointEvery: config.checkpointEvery,
-      logPath: out ? join(out, DENSITY_RUN_FILES.log) : null,
+      out,
       onStep,
       checkpoint: async (step) => {
         if (moments && moments.count > 0) uncond!.fitMoments(moments, config.noiseStd);

@@ -108,6 +108,7 @@ export function clahe(image: Volume<Float32Array>, options: ClaheOptions = {}): 
   // 1. Quantise as skimage: float → uint16 (img_as_uint), stretch the uint16 range to 14 bits, then bin.
   let uMin = 65535;
   let uMax = 0;
+  const bins = new Uint16Array(total); // uint16 values first, bins after the stretch below
   for (let p = 0; p < total; p++) {
     const v = data[p];
     if (!(v >= 0 && v <= 1)) {
@@ -119,6 +120,7 @@ export function clahe(image: Volume<Float32Array>, options: ClaheOptions = {}): 
       );
     }
     const u = toUint16(v);
+    bins[p] = u;
     if (u < uMin) uMin = u;
     if (u > uMax) uMax = u;
   }
@@ -130,8 +132,7 @@ export function clahe(image: Volume<Float32Array>, options: ClaheOptions = {}): 
       : rintHalfEven(((u - uMin) / (uMax - uMin)) * (NR_OF_GRAY - 1));
     binOfUint16[u] = Math.floor(q / binSize);
   }
-  const bins = new Uint16Array(total);
-  for (let p = 0; p < total; p++) bins[p] = binOfUint16[toUint16(data[p])];
+  for (let p = 0; p < total; p++) bins[p] = binOfUint16[bins[p]];
 
   // 2. One histogram per tile over the tiling [t·k, (t + 1)·k) of the volume, mirrored past the far end.
   const [ki, kj, kk] = kernelVox;

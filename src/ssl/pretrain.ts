@@ -182,7 +182,7 @@ export async function pretrain(config: PretrainConfig, options: PretrainOptions 
       totalSteps: config.steps,
       stopAfterStep,
       checkpointEvery: config.checkpointEvery,
-      logPath: out ? join(out, RUN_FILES.log) : null,
+      out,
       onStep,
       checkpoint: async (step) => {
         if (!out) return;

@@ -5,10 +5,12 @@
  *
  * @module
  */
+import { join } from "node:path";
 import type { tf } from "../nn/mod.ts";
 import type { AdamW } from "./adamw.ts";
 import { TrainingDivergedError } from "./diverged.ts";
 import { JsonlLog } from "./jsonl_log.ts";
+import { RUN_FILES } from "./run_folder.ts";
 
 /** What every logged step has: its 1-based number and the seconds it took. */
 export interface StepRecord {
@@ -26,8 +28,11 @@ export interface StepLoopOptions<R extends StepRecord> {
   stopAfterStep?: number;
   /** Write a checkpoint every this many steps (and at the last step). */
   checkpointEvery: number;
-  /** The run's `log.jsonl`, or null for an in-memory run; records after `startStep` are dropped before appending. */
-  logPath: string | null;
+  /**
+   * The run folder, whose `log.jsonl` gets one line per step (records after `startStep` are dropped first); undefined
+   * for an in-memory run.
+   */
+  out: string | undefined;
   /**
    * Runs step `step` (0-based) and returns its record without `seconds` (the loop times the call).
    *
@@ -52,9 +57,8 @@ export interface StepLoopOptions<R extends StepRecord> {
 export async function runStepLoop<R extends StepRecord>(
   options: StepLoopOptions<R>,
 ): Promise<{ step: number; history: R[] }> {
-  const { startStep, totalSteps, stopAfterStep, checkpointEvery, logPath, runStep, checkpoint, measure, onStep } =
-    options;
-  const log = logPath === null ? null : await JsonlLog.open(logPath, { keepUpToStep: startStep });
+  const { startStep, totalSteps, stopAfterStep, checkpointEvery, out, runStep, checkpoint, measure, onStep } = options;
+  const log = out === undefined ? null : await JsonlLog.open(join(out, RUN_FILES.log), { keepUpToStep: startStep });
   const history: R[] = [];
   let step = startStep;
   let lastCheckpointStep = startStep > 0 ? startStep : null;

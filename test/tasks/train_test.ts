@@ -58,40 +58,18 @@ Deno.test("deno task train writes config.json, log.jsonl and a checkpoint, and -
 });
 
 Deno.test("deno task train rejects bad flags with exit code 2 and a hint", async () => {
-  const bad = await runTaskFile("train", ["--model", "descriptr", "--data", "x", "--out", "y"]);
-  assertEquals(bad.code, 2);
-  assertStringIncludes(bad.stderr, 'Cannot use --model "descriptr"');
-  const backend = await runTaskFile("train", [
-    "--model",
-    "descriptor",
-    "--data",
-    "x",
-    "--out",
-    "y",
-    "--backend",
-    "gpu",
-  ]);
-  assertEquals(backend.code, 2);
-  assertStringIncludes(backend.stderr, "auto, tensorflow, webgpu, wasm, cpu");
-  const missing = await runTaskFile("train", ["--model", "descriptor", "--out", "y"]);
-  assertEquals(missing.code, 2);
-  assertStringIncludes(missing.stderr, "--data");
-  const crop = await runTaskFile("train", ["--model", "descriptor", "--data", "x", "--out", "y", "--crop", "30,30,30"]);
-  assertEquals(crop.code, 1);
-  assertStringIncludes(crop.stderr, "divisible by 4");
-  const strength = await runTaskFile("train", [
-    "--model",
-    "descriptor",
-    "--data",
-    "x",
-    "--out",
-    "y",
-    "--augment-strength",
-    "2",
-  ]);
-  assertEquals(strength.code, 2);
-  assertStringIncludes(strength.stderr, "--augment-strength");
-  const clahe = await runTaskFile("train", ["--model", "descriptor", "--data", "x", "--out", "y", "--clahe", "0"]);
-  assertEquals(clahe.code, 2);
-  assertStringIncludes(clahe.stderr, "--clahe");
+  const base = ["--model", "descriptor", "--data", "x", "--out", "y"];
+  const cases: [string[], number, string][] = [
+    [["--model", "descriptr", "--data", "x", "--out", "y"], 2, 'Cannot use --model "descriptr"'],
+    [[...base, "--backend", "gpu"], 2, "auto, tensorflow, webgpu, wasm, cpu"],
+    [["--model", "descriptor", "--out", "y"], 2, "--data"],
+    [[...base, "--crop", "30,30,30"], 1, "divisible by 4"],
+    [[...base, "--augment-strength", "2"], 2, "--augment-strength"],
+    [[...base, "--clahe", "0"], 2, "--clahe"],
+  ];
+  for (const [args, code, hint] of cases) {
+    const r = await runTaskFile("train", args);
+    assertEquals(r.code, code, args.join(" "));
+    assertStringIncludes(r.stderr, hint);
+  }
 });
