@@ -21,11 +21,16 @@ import { TISSUES } from "../data/tissues.ts";
 import { reorient, sameGrid, type Vec3, type Volume, type VoxelArray } from "../io/mod.ts";
 import { tf } from "../nn/mod.ts";
 import { bodyMask, gaussianFilter3d, resampleToSpacing } from "../preprocess/mod.ts";
-import { createDensityModel } from "./create_density.ts";
 import type { DensityModel } from "./density_model.ts";
-import { densityFitConfig } from "./fit_config.ts";
-import { type DensityFitResult, type DensityStep, fitDensity } from "./fit_density.ts";
-import { type FeaturePool, samplePool } from "./features.ts";
+import type { DensityFitResult, DensityStep } from "./fit_density.ts";
+import type { FeaturePool } from "./features.ts";
+import {
+  checkRowGaussianOptions,
+  concatPool,
+  drawWithoutReplacement,
+  fitRowGaussian,
+  gatherRows,
+} from "./row_gaussian.ts";
 
 /** HU window applied before the features: air below, bone above are clipped. */
 export const CONTEXT_ORACLE_HU_RANGE: readonly [number, number] = [-1000, 300];
@@ -128,26 +133,78 @@ export function contextOracleFeatures(
   const voxels = new Uint32Array(count);
   for (let p = 0, r = 0; p < n; p++) if (body[p]) voxels[r++] = p;
 
-  const sigma: [number, number, number] = [sigmaVoxels, sigmaVoxels, sigmaVoxels];
+  const y = intensityRows(grid.data, grid.shape, voxels, sigmaVoxels);
+  const c = tissueContextRows(labelGrid.data, grid.shape, voxels, labels, sigmaVoxels);
+  return { grid, body, voxels, y, c, count, dy: 2, dc: labels };
+}
+
+/**
+ * The context oracle's y rows on any grid: `[HU, G_σ ∗ HU] / 100` per listed voxel (units of 100 HU; HU clipped to
+ * {@linkcode CONTEXT_ORACLE_HU_RANGE} before smoothing; `gaussianFilter3d`, scipy's "reflect" boundary).
+ *
+ * @param hu CT numbers in HU on a grid of `shape` (i fastest).
+ * @param shape Grid shape `[n0, n1, n2]` in voxels.
+ * @param voxels Linear indices of the rows' voxels.
+ * @param sigmaVoxels Smoothing σ in voxels (same on every axis).
+ * @returns `[voxels.length, 2]` row-major.
+ */
+export function intensityRows(
+  hu: ArrayLike<number>,
+  shape: Vec3,
+  voxels: ArrayLike<number>,
+  sigmaVoxels: number,
+): Float32Array {
   const [lo, hi] = CONTEXT_ORACLE_HU_RANGE;
-  const clipped = Float32Array.from(grid.data, (v) => (v < lo ? lo : v > hi ? hi : v));
-  const smooth = gaussianFilter3d(clipped, grid.shape, sigma);
-  const y = new Float32Array(2 * count);
-  for (let r = 0; r < count; r++) {
+  const clipped = Float32Array.from(hu, (v) => (v < lo ? lo : v > hi ? hi : v));
+  const smooth = gaussianFilter3d(clipped, shape, [sigmaVoxels, sigmaVoxels, sigmaVoxels]);
+  const y = new Float32Array(2 * voxels.length);
+  for (let r = 0; r < voxels.length; r++) {
     const p = voxels[r];
     y[2 * r] = clipped[p] / 100;
     y[2 * r + 1] = smooth[p] / 100;
   }
-  // One label at a time: memory is two grid-sized arrays, not labels × grid.
+  return y;
+}
+
+/**
+ * The context oracle's c rows on any grid: the one-hot map of each label, smoothed by G_σ, at each listed voxel; each
+ * row sums to 1. Memory: two grid-sized arrays besides the rows, whatever `labels` is.
+ *
+ * @param tissue Label values in [0, labels) on a grid of `shape` (i fastest).
+ * @param shape Grid shape `[n0, n1, n2]` in voxels.
+ * @param voxels Linear indices of the rows' voxels.
+ * @param labels Number of labels, Dc.
+ * @param sigmaVoxels Smoothing σ in voxels (same on every axis).
+ * @returns `[voxels.length, labels]` row-major.
+ * @throws {RangeError} If a label is ≥ `labels`.
+ */
+export function tissueContextRows(
+  tissue: ArrayLike<number>,
+  shape: Vec3,
+  voxels: ArrayLike<number>,
+  labels: number,
+  sigmaVoxels: number,
+): Float32Array {
+  const n = tissue.length;
+  const present = new Uint8Array(256);
+  for (let p = 0; p < n; p++) {
+    const l = tissue[p];
+    if (!(l >= 0 && l < labels)) {
+      throw new RangeError(`Cannot build tissue-context rows: voxel ${p} has label ${l}: expected [0, ${labels})`);
+    }
+    present[l] = 1;
+  }
+  const sigma: Vec3 = [sigmaVoxels, sigmaVoxels, sigmaVoxels];
+  const count = voxels.length;
   const c = new Float32Array(labels * count);
   const oneHot = new Float32Array(n);
   for (let l = 0; l < labels; l++) {
     if (!present[l]) continue; // smoothing zero gives zero
-    for (let p = 0; p < n; p++) oneHot[p] = labelGrid.data[p] === l ? 1 : 0;
-    const s = gaussianFilter3d(oneHot, grid.shape, sigma);
+    for (let p = 0; p < n; p++) oneHot[p] = tissue[p] === l ? 1 : 0;
+    const s = gaussianFilter3d(oneHot, shape, sigma);
     for (let r = 0; r < count; r++) c[r * labels + l] = s[voxels[r]];
   }
-  return { grid, body, voxels, y, c, count, dy: 2, dc: labels };
+  return c;
 }
 
 /** A CT and its ground-truth tissue labels on the same grid (e.g. `generatePhantom(…)` or files on disk). */
@@ -189,9 +246,6 @@ export interface ContextOracle {
   /** The fit's config, steps and per-step records. */
   fit: DensityFitResult;
 }
-
-/** Rows drawn for the very first batch, from which the model fixes its standardisation of y and c. */
-const STANDARDISATION_ROWS = 32768;
 
 /**
  * Fits the context oracle: q(y | c) = N(μ(c), diag σ²(c)), a `gaussian` density (`createDensityModel`) whose MLP
@@ -242,59 +296,31 @@ export async function fitContextOracle(
   if (!Number.isInteger(rowsPerScan) || rowsPerScan < 1) {
     throw new RangeError(`Cannot fit the context oracle: rowsPerScan is ${rowsPerScan}: expected a positive integer`);
   }
-  const config = densityFitConfig({ steps, batchSize, seed, peakLr, noiseStd }); // validates these
-  const model = createDensityModel({ kind: "gaussian", dy: 2, dc: labels, hiddenDim: hidden, hiddenLayers: 2, seed });
-  try {
-    const chunks: { y: Float32Array; c: Float32Array; count: number }[] = [];
-    let scans = 0, rows = 0;
-    for await (const pair of pairs) {
-      let f: ContextOracleFeatures;
-      try {
-        f = contextOracleFeatures(pair.ct, pair.tissue, { spacingMm, labels, sigmaVoxels });
-      } catch (e) {
-        const err = e as Error;
-        const Type = err instanceof TypeError ? TypeError : RangeError;
-        throw new Type(`Cannot fit the context oracle on training scan ${scans}: ${err.message}`, { cause: e });
-      }
-      const take = Math.min(rowsPerScan, f.count);
-      const picks = drawWithoutReplacement(f.count, take, new Rng(deriveSeed(seed, "rows", scans)));
-      const y = new Float32Array(take * 2), c = new Float32Array(take * labels);
-      for (let r = 0; r < take; r++) {
-        const s = picks[r];
-        y.set(f.y.subarray(2 * s, 2 * s + 2), 2 * r);
-        c.set(f.c.subarray(s * labels, (s + 1) * labels), r * labels);
-      }
-      chunks.push({ y, c, count: take });
-      scans++;
-      rows += take;
-      onScan?.(scans, rows);
+  const fitOptions = { steps, batchSize, hidden, seed, peakLr, noiseStd, onStep };
+  checkRowGaussianOptions(fitOptions); // fail before reading any scan
+  const chunks: { y: Float32Array; c: Float32Array; count: number }[] = [];
+  let scans = 0, rows = 0;
+  for await (const pair of pairs) {
+    let f: ContextOracleFeatures;
+    try {
+      f = contextOracleFeatures(pair.ct, pair.tissue, { spacingMm, labels, sigmaVoxels });
+    } catch (e) {
+      const err = e as Error;
+      const Type = err instanceof TypeError ? TypeError : RangeError;
+      throw new Type(`Cannot fit the context oracle on training scan ${scans}: ${err.message}`, { cause: e });
     }
-    if (scans === 0) throw new RangeError("Cannot fit the context oracle: no training scans: expected at least one");
-    const pool: FeaturePool = {
-      y: new Float32Array(rows * 2),
-      c: new Float32Array(rows * labels),
-      count: rows,
-      dy: 2,
-      dc: labels,
-    };
-    let at = 0;
-    for (const chunk of chunks) {
-      pool.y.set(chunk.y, at * 2);
-      pool.c!.set(chunk.c, at * labels);
-      at += chunk.count;
-    }
-    chunks.length = 0;
-    const fit = await fitDensity(
-      model,
-      (step, rng, size) => samplePool(pool, rng, step === 0 ? Math.max(size, STANDARDISATION_ROWS) : size),
-      config,
-      { onStep },
-    );
-    return { model, scans, rows, fit };
-  } catch (e) {
-    model.dispose();
-    throw e;
+    const take = Math.min(rowsPerScan, f.count);
+    const picks = drawWithoutReplacement(f.count, take, new Rng(deriveSeed(seed, "rows", scans)));
+    chunks.push({ y: gatherRows(f.y, 2, picks), c: gatherRows(f.c, labels, picks), count: take });
+    scans++;
+    rows += take;
+    onScan?.(scans, rows);
   }
+  if (scans === 0) throw new RangeError("Cannot fit the context oracle: no training scans: expected at least one");
+  const pool = concatPool(chunks, 2, labels);
+  chunks.length = 0;
+  const { model, fit } = await fitRowGaussian(pool, fitOptions);
+  return { model, scans, rows, fit };
 }
 
 /** Options for {@linkcode contextOracleScores}. */
@@ -341,17 +367,4 @@ export function contextOracleScores(
     out.set(scores, start);
   }
   return out;
-}
-
-/** `take` distinct integers of [0, n), in random order (partial Fisher–Yates). */
-function drawWithoutReplacement(n: number, take: number, rng: Rng): Uint32Array {
-  const index = new Uint32Array(n);
-  for (let i = 0; i < n; i++) index[i] = i;
-  for (let i = 0; i < take; i++) {
-    const j = rng.int(i, n);
-    const t = index[i];
-    index[i] = index[j];
-    index[j] = t;
-  }
-  return index.subarray(0, take);
 }

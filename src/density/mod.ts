@@ -79,4 +79,7 @@ export {
   contextOracleScores,
   fitContextOracle,
   type FitContextOracleOptions,
+  intensityRows,
+  tissueContextRows,
 } from "./context_oracle.ts";
+export * from "./row_gaussian.ts";

@@ -11,6 +11,8 @@ export * from "./window_positions.ts";
 export * from "./importance_map.ts";
 export * from "./sliding_window.ts";
 export * from "./anomaly_output.ts";
+export * from "./feature_maps.ts";
 export * from "./anomaly_map.ts";
 export * from "./load_models.ts";
 export * from "./context_oracle_map.ts";
+export * from "./context_ablation.ts";

@@ -1,0 +1,152 @@
+/**
+ * Whole-volume feature maps: the frozen descriptor y = f(x) and condition c of every voxel of a preprocessed scan,
+ * stitched over sliding windows (METHOD §6's windows and Gaussian blending, applied to features instead of scores).
+ * Used by `anomalyMap`'s `features` score mode and by the context ablation.
+ *
+ * @module
+ */
+import { createVolume, type Vec3, type Volume } from "../io/mod.ts";
+import type { PreprocessCtOptions, PreprocessedCt } from "../preprocess/mod.ts";
+import { conditionDim, descriptorDim, type FeatureExtractor, windowFeatures } from "../density/mod.ts";
+import { slidingWindowChannels } from "./sliding_window.ts";
+
+/** The frozen networks of a run and how they see a scan (an `AnomalyModels` without its density). */
+export interface FeatureMapModels {
+  /** The frozen networks and condition kind. */
+  extractor: FeatureExtractor;
+  /** Window size `[wi, wj, wk]` (the training crop; divisible by the U-Net's down-sampling). */
+  windowVox: Vec3;
+  /** Preprocessing, as for training. */
+  preprocess: PreprocessCtOptions;
+}
+
+/** Options for {@linkcode featureMaps}. */
+export interface FeatureMapOptions {
+  /** Window overlap. @default {0.5} */
+  overlap?: number;
+  /** Windows per network call. @default {2} */
+  batchSize?: number;
+  /** Progress over windows. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** What {@linkcode featureMaps} returns. */
+export interface FeatureMaps {
+  /** Channels 0…dy−1 are the descriptor y, dy…dy+dc−1 the condition c; all on the preprocessed grid. */
+  channels: Volume<Float32Array>[];
+  /** Descriptor width Dy. */
+  dy: number;
+  /** Condition width Dc (0 for `none`). */
+  dc: number;
+}
+
+/** The normalised voxel coordinates of a grid as three volumes (the positional condition's inputs). */
+function coordinateVolumes(ref: Volume): Volume<Float32Array>[] {
+  const [n0, n1, n2] = ref.shape;
+  const out = [0, 1, 2].map(() => new Float32Array(n0 * n1 * n2));
+  let v = 0;
+  for (let k = 0; k < n2; k++) {
+    for (let j = 0; j < n1; j++) {
+      for (let i = 0; i < n0; i++, v++) {
+        out[0][v] = i / Math.max(1, n0 - 1);
+        out[1][v] = j / Math.max(1, n1 - 1);
+        out[2][v] = k / Math.max(1, n2 - 1);
+      }
+    }
+  }
+  return out.map((d) => createVolume(d, ref.shape, ref.affine, "other"));
+}
+
+/**
+ * The sliding-window inputs of a scan for an extractor, and a per-batch function that turns a batch of windows into
+ * (y, c) rows: the image alone, or (positional condition) the image plus the three normalised voxel coordinates, the
+ * windows then being interleaved NDHWC channels that are split again before the networks.
+ *
+ * @param image Preprocessed intensities in [0, 1] (canonical RAS).
+ * @param extractor The frozen networks.
+ * @param windowVox Window size `[wi, wj, wk]`.
+ * @returns `inputs` for `slidingWindow`/`slidingWindowChannels` and `features(windows, n)` giving y `[n·V, Dy]` and
+ *   c `[n·V, Dc]` (null for `none`).
+ */
+export function windowInputs(
+  image: Volume<Float32Array>,
+  extractor: FeatureExtractor,
+  windowVox: Vec3,
+): {
+  inputs: Volume<Float32Array>[];
+  features: (windows: Float32Array, n: number) => Promise<{ y: Float32Array; c: Float32Array | null }>;
+} {
+  const positional = extractor.conditionKind === "positional";
+  const inputs = positional ? [image, ...coordinateVolumes(image)] : [image];
+  const features = (windows: Float32Array, n: number) => {
+    if (!positional) return windowFeatures(extractor, windows, n, windowVox);
+    const voxels = windows.length / 4;
+    const img = new Float32Array(voxels), coords = new Float32Array(3 * voxels);
+    for (let v = 0; v < voxels; v++) {
+      img[v] = windows[4 * v];
+      coords[3 * v] = windows[4 * v + 1];
+      coords[3 * v + 1] = windows[4 * v + 2];
+      coords[3 * v + 2] = windows[4 * v + 3];
+    }
+    return windowFeatures(extractor, img, n, windowVox, coords);
+  };
+  return { inputs, features };
+}
+
+/**
+ * The descriptor and condition of every voxel of a preprocessed scan: each window goes through the frozen networks,
+ * and the features are blended across windows with the Gaussian importance weights of `slidingWindowChannels`.
+ * Memory: (Dy + Dc) float32 volumes of the preprocessed grid, plus one batch of windows.
+ *
+ * @param pre The scan preprocessed with `models.preprocess` (`preprocessCt`).
+ * @param models The frozen networks, window size and preprocessing of a run.
+ * @param options See {@linkcode FeatureMapOptions}.
+ * @returns Dy + Dc volumes on `pre.image`'s grid.
+ * @throws {RangeError} If an option is out of range.
+ * @example
+ * ```ts ignore
+ * const pre = preprocessCt(ct, models.preprocess);
+ * const { channels, dy } = await featureMaps(pre, models, { overlap: 0.25 });
+ * ```
+ */
+export async function featureMaps(
+  pre: Pick<PreprocessedCt, "image">,
+  models: FeatureMapModels,
+  options: FeatureMapOptions = {},
+): Promise<FeatureMaps> {
+  const { overlap = 0.5, batchSize = 2, onProgress } = options;
+  const { extractor, windowVox } = models;
+  const dy = descriptorDim(extractor), dc = conditionDim(extractor);
+  const { inputs, features } = windowInputs(pre.image, extractor, windowVox);
+  const channels = await slidingWindowChannels(inputs, async (windows, n) => {
+    const f = await features(windows, n);
+    const rows = f.y.length / dy;
+    const out = new Float32Array(rows * (dy + dc));
+    for (let r = 0; r < rows; r++) {
+      out.set(f.y.subarray(r * dy, (r + 1) * dy), r * (dy + dc));
+      if (f.c) out.set(f.c.subarray(r * dc, (r + 1) * dc), r * (dy + dc) + dy);
+    }
+    return out;
+  }, { windowVox, overlap, batchSize, onProgress, outChannels: dy + dc });
+  return { channels, dy, dc };
+}
+
+/**
+ * Gathers the feature rows of listed voxels from channel volumes: row r is voxel `voxels[r]` of channels
+ * `from … from + width − 1`.
+ *
+ * @returns `[voxels.length, width]` row-major.
+ */
+export function channelRows(
+  channels: readonly Volume<Float32Array>[],
+  from: number,
+  width: number,
+  voxels: ArrayLike<number>,
+): Float32Array {
+  const out = new Float32Array(voxels.length * width);
+  for (let d = 0; d < width; d++) {
+    const data = channels[from + d].data;
+    for (let r = 0; r < voxels.length; r++) out[r * width + d] = data[voxels[r]];
+  }
+  return out;
+}

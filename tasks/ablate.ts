@@ -1,0 +1,168 @@
+/**
+ * `deno task ablate --run RUN --train DIR --test DIR --out OUT [--steps 3000] [--seed 0] [--rows-per-scan 60000]
+ * [--batch-size 2048] [--hidden 128] [--sigma 1] [--overlap 0.25] [--backend …]`: the context ablation of the phantom
+ * benchmark (`fitContextAblation` of src/inference). On the run's preprocessed grid it fits the same Gaussian
+ * q(y | c) for y ∈ {HU, the run's descriptor} × c ∈ {ground-truth tissue, the run's condition model, none}, on the same
+ * voxels of the training phantoms, and writes `OUT/<y>_<c>/<stem>_anomaly.nii.gz` for every test phantom (float32
+ * −log q in nats on the phantom's own grid) and `OUT/config.json`. Score each folder with `deno task eval` or
+ * `tasks/experiment_summary.py`.
+ *
+ * It uses ground-truth labels (`deno task phantoms … --write-tissue`): a diagnostic of which half of the method
+ * limits the benchmark, not a method.
+ *
+ * Map paths go to stdout, progress to stderr; bad flags and missing files exit with code 2.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { TISSUES } from "../src/data/mod.ts";
+import {
+  ABLATION_CELLS,
+  ablationCellName,
+  contextAblationMaps,
+  fitContextAblation,
+  loadAnomalyModels,
+} from "../src/inference/mod.ts";
+import { writeRunRecord, writeVolume } from "../src/io/mod.ts";
+import { initBackend } from "../src/nn/mod.ts";
+import { backendFlag, intFlag, numberFlag, parseFlags, progressBar, requireFlag, runTask, UsageError } from "./_cli.ts";
+import { listPhantoms, readPairs } from "./_phantom_files.ts";
+
+const USAGE = `usage: deno task ablate --run RUN --train DIR --test DIR --out OUT [--steps 3000] [--seed 0]
+    [--rows-per-scan 60000] [--batch-size 2048] [--hidden 128] [--sigma 1] [--overlap 0.25]
+    [--backend auto|cpu|wasm|webgpu|tensorflow]
+  --run RUN            a run fitted with --condition masked (RUN/descriptor, RUN/condition, RUN/density)
+  --train DIR          training phantoms with tissue labels (deno task phantoms … --write-tissue)
+  --test DIR           test phantoms, same files; each gets OUT/<y>_<c>/phantom_NNNN_anomaly.nii.gz
+  --out OUT            output folder: one sub-folder per cell, and config.json
+  --steps N            optimiser steps per cell (default 3000)
+  --seed S             seed of the row draw, weights, batches and noise (default 0)
+  --rows-per-scan R    body voxels drawn per training phantom (default 60000)
+  --batch-size B       rows per step (default 2048)
+  --hidden H           width of the two hidden layers of each Gaussian's MLP (default 128)
+  --sigma V            smoothing of HU and tissue one-hot maps, in voxels (default 1)
+  --overlap F          sliding-window overlap of the feature maps (default 0.25)`;
+
+await runTask("ablate", async () => {
+  const { values } = parseFlags({
+    run: { type: "string" },
+    train: { type: "string" },
+    test: { type: "string" },
+    out: { type: "string" },
+    steps: { type: "string" },
+    seed: { type: "string" },
+    "rows-per-scan": { type: "string" },
+    "batch-size": { type: "string" },
+    hidden: { type: "string" },
+    sigma: { type: "string" },
+    overlap: { type: "string" },
+    backend: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  }, USAGE);
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const run = requireFlag(values.run, "--run");
+  const trainDir = requireFlag(values.train, "--train");
+  const testDir = requireFlag(values.test, "--test");
+  const out = requireFlag(values.out, "--out");
+  const config = {
+    run,
+    train: trainDir,
+    test: testDir,
+    out,
+    labels: TISSUES.length,
+    steps: intFlag(values.steps, "--steps", 3000, 1),
+    seed: intFlag(values.seed, "--seed", 0, 0, 2 ** 31),
+    rowsPerScan: intFlag(values["rows-per-scan"], "--rows-per-scan", 60000, 1),
+    batchSize: intFlag(values["batch-size"], "--batch-size", 2048, 2),
+    hidden: intFlag(values.hidden, "--hidden", 128, 1, 65536),
+    sigmaVoxels: numberFlag(values.sigma, "--sigma", 1, 0, 100),
+    overlap: numberFlag(values.overlap, "--overlap", 0.25, 0, 0.99),
+    peakLr: 1e-3,
+    noiseStd: 0.01,
+    descriptorNoiseStd: 0.01,
+    batchRows: 65536,
+  };
+  const backend = backendFlag(values.backend);
+  const trainFiles = await listPhantoms(trainDir, "--train");
+  const testFiles = await listPhantoms(testDir, "--test");
+  const report = await initBackend(backend);
+  console.error(`ablate: backend ${report.name} (${report.reason})`);
+  const models = await loadAnomalyModels(run);
+  try {
+    if (models.spec.conditionKind !== "masked") {
+      throw new UsageError(
+        `Cannot ablate run "${run}": its density was fitted with --condition ${models.spec.conditionKind}: ` +
+          "expected a run fitted with --condition masked (it needs the condition model)",
+      );
+    }
+    await Deno.mkdir(out, { recursive: true });
+    await writeRunRecord(out, {
+      task: "ablate",
+      config: {
+        ...config,
+        pipeline: models.spec,
+        trainScans: trainFiles.map((f) => f.stem),
+        testScans: testFiles.map((f) => f.stem),
+        cells: ABLATION_CELLS.map(ablationCellName),
+        model: { kind: "gaussian", hiddenDim: config.hidden, hiddenLayers: 2 },
+        reference: "uses ground-truth tissue labels: a diagnostic, not a method",
+      },
+      backend: report.name,
+    });
+    const t0 = performance.now();
+    const readBar = progressBar("ablate: training rows");
+    readBar(0, trainFiles.length);
+    const opts = {
+      sigmaVoxels: config.sigmaVoxels,
+      labels: config.labels,
+      overlap: config.overlap,
+      batchSize: 1,
+    };
+    const fitBar = progressBar("ablate: fit");
+    const ablation = await fitContextAblation(readPairs(trainFiles), models, {
+      ...opts,
+      rowsPerScan: config.rowsPerScan,
+      steps: config.steps,
+      batchSize: config.batchSize,
+      hidden: config.hidden,
+      seed: config.seed,
+      peakLr: config.peakLr,
+      noiseStd: config.noiseStd,
+      descriptorNoiseStd: config.descriptorNoiseStd,
+      onScan: (scans, rows) => readBar(scans, trainFiles.length, `${rows} rows`),
+      onStep: (cell, r, total) =>
+        fitBar(r.step, total, `${ablationCellName(cell)}${r.loss === null ? "" : ` nll/dim ${r.loss.toFixed(4)}`}`),
+    });
+    try {
+      console.error(
+        `ablate: fitted ${ablation.densities.size} cells on ${ablation.rows} rows of ${ablation.scans} phantoms in ` +
+          `${((performance.now() - t0) / 1000).toFixed(1)} s; last nll/dim ${
+            [...ablation.finalLoss].map(([k, v]) => `${k} ${v?.toFixed(3)}`).join(", ")
+          }`,
+      );
+      for (const name of ablation.densities.keys()) await Deno.mkdir(join(out, name), { recursive: true });
+      const t1 = performance.now();
+      const mapBar = progressBar("ablate: maps");
+      mapBar(0, testFiles.length);
+      let n = 0;
+      for await (const pair of readPairs(testFiles)) {
+        const stem = testFiles[n].stem;
+        const maps = await contextAblationMaps(ablation, pair, models, { ...opts, chunkRows: config.batchRows });
+        for (const [name, map] of maps) {
+          const dest = join(out, name, `${stem}_anomaly.nii.gz`);
+          await writeVolume(dest, map, { datatype: "float32" });
+          console.log(dest);
+        }
+        mapBar(++n, testFiles.length);
+      }
+      console.error(`ablate: ${n} phantoms scored in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+    } finally {
+      for (const m of ablation.densities.values()) m.dispose();
+    }
+  } finally {
+    models.dispose();
+  }
+});
