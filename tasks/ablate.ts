@@ -1,6 +1,6 @@
 /**
  * `deno task ablate --run RUN --train DIR --test DIR --out OUT [--steps 3000] [--seed 0] [--rows-per-scan 60000]
- * [--batch-size 2048] [--hidden 128] [--sigma 1] [--overlap 0.25] [--backend …]`: the context ablation of the phantom
+ * [--batch-size 2048] [--hidden 128] [--sigma 1] [--overlap 0.25] [--cells hu_tissue,…] [--backend …]`: the context ablation of the phantom
  * benchmark (`fitContextAblation` of src/inference). On the run's preprocessed grid it fits the same Gaussian
  * q(y | c) for y ∈ {HU, the run's descriptor} × c ∈ {ground-truth tissue, the run's condition model, none}, on the same
  * voxels of the training phantoms, and writes `OUT/<y>_<c>/<stem>_anomaly.nii.gz` for every test phantom (float32
@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { TISSUES } from "../src/data/mod.ts";
 import {
   ABLATION_CELLS,
+  type AblationCell,
   ablationCellName,
   contextAblationMaps,
   fitContextAblation,
@@ -29,7 +30,7 @@ import { backendFlag, intFlag, numberFlag, parseFlags, progressBar, requireFlag,
 import { listPhantoms, readPairs } from "./_phantom_files.ts";
 
 const USAGE = `usage: deno task ablate --run RUN --train DIR --test DIR --out OUT [--steps 3000] [--seed 0]
-    [--rows-per-scan 60000] [--batch-size 2048] [--hidden 128] [--sigma 1] [--overlap 0.25]
+    [--rows-per-scan 60000] [--batch-size 2048] [--hidden 128] [--sigma 1] [--overlap 0.25] [--cells A,B]
     [--backend auto|cpu|wasm|webgpu|tensorflow]
   --run RUN            a run fitted with --condition masked (RUN/descriptor, RUN/condition, RUN/density)
   --train DIR          training phantoms with tissue labels (deno task phantoms … --write-tissue)
@@ -41,7 +42,9 @@ const USAGE = `usage: deno task ablate --run RUN --train DIR --test DIR --out OU
   --batch-size B       rows per step (default 2048)
   --hidden H           width of the two hidden layers of each Gaussian's MLP (default 128)
   --sigma V            smoothing of HU and tissue one-hot maps, in voxels (default 1)
-  --overlap F          sliding-window overlap of the feature maps (default 0.25)`;
+  --overlap F          sliding-window overlap of the feature maps (default 0.25)
+  --cells A,B          cells to fit, <y>_<c> with y in hu, descriptor and c in tissue, condition, none
+                       (default: all six)`;
 
 await runTask("ablate", async () => {
   const { values } = parseFlags({
@@ -56,6 +59,7 @@ await runTask("ablate", async () => {
     hidden: { type: "string" },
     sigma: { type: "string" },
     overlap: { type: "string" },
+    cells: { type: "string" },
     backend: { type: "string" },
     help: { type: "boolean", short: "h" },
   }, USAGE);
@@ -84,6 +88,7 @@ await runTask("ablate", async () => {
     noiseStd: 0.01,
     descriptorNoiseStd: 0.01,
     batchRows: 65536,
+    cells: cellsFlag(values.cells),
   };
   const backend = backendFlag(values.backend);
   const trainFiles = await listPhantoms(trainDir, "--train");
@@ -103,10 +108,10 @@ await runTask("ablate", async () => {
       task: "ablate",
       config: {
         ...config,
+        cells: config.cells.map(ablationCellName),
         pipeline: models.spec,
         trainScans: trainFiles.map((f) => f.stem),
         testScans: testFiles.map((f) => f.stem),
-        cells: ABLATION_CELLS.map(ablationCellName),
         model: { kind: "gaussian", hiddenDim: config.hidden, hiddenLayers: 2 },
         reference: "uses ground-truth tissue labels: a diagnostic, not a method",
       },
@@ -125,6 +130,7 @@ await runTask("ablate", async () => {
     const ablation = await fitContextAblation(readPairs(trainFiles), models, {
       ...opts,
       rowsPerScan: config.rowsPerScan,
+      cells: config.cells,
       steps: config.steps,
       batchSize: config.batchSize,
       hidden: config.hidden,
@@ -166,3 +172,20 @@ await runTask("ablate", async () => {
     models.dispose();
   }
 });
+
+/** The cells named by `--cells` (comma-separated `<y>_<c>`), in the order given; all six when absent. */
+function cellsFlag(value: string | undefined): AblationCell[] {
+  if (value === undefined) return [...ABLATION_CELLS];
+  const byName = new Map(ABLATION_CELLS.map((c) => [ablationCellName(c), c]));
+  const names = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (names.length === 0) throw new UsageError(`Cannot use --cells "${value}": expected at least one cell name`);
+  return names.map((name) => {
+    const cell = byName.get(name);
+    if (!cell) {
+      throw new UsageError(
+        `Cannot use --cells "${value}": "${name}" is not a cell: expected some of ${[...byName.keys()].join(", ")}`,
+      );
+    }
+    return cell;
+  });
+}

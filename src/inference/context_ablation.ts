@@ -175,6 +175,8 @@ export interface FitContextAblationOptions extends AblationFeatureOptions, Omit<
    * HU). @default {0.01} (as `deno task fit`)
    */
   descriptorNoiseStd?: number;
+  /** The cells to fit, in this order. @default {ABLATION_CELLS} (all six) */
+  cells?: readonly AblationCell[];
   /** Called after each training scan's rows are drawn. */
   onScan?: (scans: number, rows: number) => void;
   /** Called after every optimiser step of the cell being fitted. */
@@ -194,7 +196,7 @@ export interface ContextAblation {
 }
 
 /**
- * Fits the six densities of the ablation on the same rows: `rowsPerScan` body voxels per training scan (scan s drawn
+ * Fits the densities of the ablation (all six cells unless `cells` says otherwise) on the same rows: `rowsPerScan` body voxels per training scan (scan s drawn
  * with `Rng(deriveSeed(seed, "rows", s))`), one `fitRowGaussian` per cell with the same options and seed (y = HU with
  * `noiseStd`, y = descriptor with `descriptorNoiseStd`). Memory: the pools, `rowsPerScan × scans × (2 + Dy + labels +
  * Dc) × 4` bytes, plus one scan's feature maps.
@@ -209,7 +211,16 @@ export async function fitContextAblation(
   models: FeatureMapModels,
   options: FitContextAblationOptions = {},
 ): Promise<ContextAblation> {
-  const { rowsPerScan = 60000, seed = 0, noiseStd = 0.01, descriptorNoiseStd = 0.01, onScan, onStep } = options;
+  const {
+    rowsPerScan = 60000,
+    seed = 0,
+    noiseStd = 0.01,
+    descriptorNoiseStd = 0.01,
+    cells = ABLATION_CELLS,
+    onScan,
+    onStep,
+  } = options;
+  if (cells.length === 0) throw new RangeError("Cannot fit the context ablation: no cells: expected at least one");
   if (!Number.isInteger(rowsPerScan) || rowsPerScan < 1) {
     throw new RangeError(`Cannot fit the context ablation: rowsPerScan is ${rowsPerScan}: expected a positive integer`);
   }
@@ -247,7 +258,7 @@ export async function fitContextAblation(
   const densities = new Map<string, DensityModel>();
   const finalLoss = new Map<string, number | null>();
   try {
-    for (const cell of ABLATION_CELLS) {
+    for (const cell of cells) {
       const parts = chunks.map((ch) => ({ ...cellRows(ch, cell), count: ch.count }));
       const pool = concatPool(parts, parts[0].dy, parts[0].dc);
       const { model, fit } = await fitRowGaussian(pool, {

@@ -1,0 +1,95 @@
+import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { readVolume, sameGrid } from "../../src/io/mod.ts";
+import { tempDir } from "../_support/python.ts";
+import { runTaskFile } from "../_support/tasks.ts";
+
+const TINY = ["--shape", "64,64,40", "--spacing", "6,6,8", "--write-tissue"];
+
+Deno.test("deno task ablate fits the chosen cells of a masked run and writes one map folder per cell", async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    for (const [set, seed] of [["train", "3"], ["test", "4"]]) {
+      const g = await runTaskFile("phantoms", ["--count", "2", "--seed", seed, "--out", `${dir}/${set}`, ...TINY]);
+      assertEquals(g.code, 0, g.stderr);
+    }
+    const train = ["--config", "tiny", "--crop", "16,16,16", "--batch-size", "1", "--max-pairs", "32", "--steps", "2"];
+    const common = ["--data", `${dir}/train`, "--preprocess-spacing", "6,6,8", "--backend", "cpu"];
+    for (const model of ["descriptor", "condition"]) {
+      const r = await runTaskFile("train", ["--model", model, ...train, ...common, "--out", `${dir}/run/${model}`]);
+      assertEquals(r.code, 0, r.stderr);
+    }
+    const fitArgs = ["--windows-per-scan", "2", "--samples-per-window", "64", "--batch-size", "64", "--steps", "2"];
+    const fit = await runTaskFile("fit", [
+      "--run",
+      `${dir}/run`,
+      "--density",
+      "flow",
+      "--condition",
+      "masked",
+      "--data",
+      `${dir}/train`,
+      "--hidden",
+      "16",
+      ...fitArgs,
+    ]);
+    assertEquals(fit.code, 0, fit.stderr);
+    const flags = ["--train", `${dir}/train`, "--test", `${dir}/test`, "--steps", "3", "--rows-per-scan", "500"];
+    const r = await runTaskFile("ablate", [
+      "--run",
+      `${dir}/run`,
+      ...flags,
+      "--batch-size",
+      "128",
+      "--cells",
+      "hu_tissue,descriptor_condition",
+      "--out",
+      `${dir}/abl`,
+      "--backend",
+      "cpu",
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(r.stdout.trim().split("\n").length, 4, r.stdout);
+    for (const cell of ["hu_tissue", "descriptor_condition"]) {
+      for (const stem of ["phantom_0000", "phantom_0001"]) {
+        const map = await readVolume(`${dir}/abl/${cell}/${stem}_anomaly.nii.gz`);
+        const ct = await readVolume(`${dir}/test/${stem}.nii.gz`);
+        assert(sameGrid(map, ct), `${cell}/${stem} overlays its CT`);
+        assert(map.data instanceof Float32Array && map.data.every(Number.isFinite));
+      }
+    }
+    const record = JSON.parse(await Deno.readTextFile(`${dir}/abl/config.json`));
+    assertEquals(record.config.cells, ["hu_tissue", "descriptor_condition"]);
+    assertEquals(record.config.pipeline.conditionKind, "masked");
+    assertStringIncludes(r.stderr, "ablate: fitted 2 cells on 1000 rows of 2 phantoms");
+
+    // Bad flags exit 2 naming the flag; a run without a condition model exits 2 saying what is needed.
+    const bad = await runTaskFile("ablate", ["--run", `${dir}/run`, ...flags, "--cells", "hu_oops", "--out", "x"]);
+    assertEquals(bad.code, 2, bad.stderr);
+    assertStringIncludes(
+      bad.stderr,
+      `Cannot use --cells "hu_oops": "hu_oops" is not a cell: expected some of hu_tissue`,
+    );
+    const noRun = await runTaskFile("ablate", [...flags, "--out", "x"]);
+    assertEquals(noRun.code, 2);
+    assertStringIncludes(noRun.stderr, "Missing required flag --run");
+    await Deno.mkdir(`${dir}/uncond`);
+    await Deno.symlink(`${dir}/run/descriptor`, `${dir}/uncond/descriptor`);
+    const u = await runTaskFile("fit", [
+      "--run",
+      `${dir}/uncond`,
+      "--density",
+      "gaussian-uncond",
+      "--condition",
+      "none",
+      "--data",
+      `${dir}/train`,
+      ...fitArgs,
+    ]);
+    assertEquals(u.code, 0, u.stderr);
+    const none = await runTaskFile("ablate", ["--run", `${dir}/uncond`, ...flags, "--out", `${dir}/abl2`]);
+    assertEquals(none.code, 2, none.stderr);
+    assertStringIncludes(none.stderr, "its density was fitted with --condition none: expected a run fitted with");
+  } finally {
+    await cleanup();
+  }
+});
