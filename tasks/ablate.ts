@@ -1,6 +1,6 @@
 /**
  * `deno task ablate --run RUN --train DIR --test DIR --out OUT [--steps 3000] [--seed 0] [--rows-per-scan 60000]
- * [--batch-size 2048] [--hidden 128] [--sigma 1] [--overlap 0.25] [--cells hu_tissue,…] [--backend …]`: the context ablation of the phantom
+ * [--batch-size 2048] [--hidden 128] [--sigma 1] [--overlap 0.25] [--cells hu_tissue,…] [--condition-spacing X,Y,Z] [--backend …]`: the context ablation of the phantom
  * benchmark (`fitContextAblation` of src/inference). On the run's preprocessed grid it fits the same Gaussian
  * q(y | c) for y ∈ {HU, the run's descriptor} × c ∈ {ground-truth tissue, the run's condition model, none}, on the same
  * voxels of the training phantoms, and writes `OUT/<y>_<c>/<stem>_anomaly.nii.gz` for every test phantom (float32
@@ -26,12 +26,22 @@ import {
 } from "../src/inference/mod.ts";
 import { writeRunRecord, writeVolume } from "../src/io/mod.ts";
 import { initBackend } from "../src/nn/mod.ts";
-import { backendFlag, intFlag, numberFlag, parseFlags, progressBar, requireFlag, runTask, UsageError } from "./_cli.ts";
+import {
+  backendFlag,
+  intFlag,
+  numberFlag,
+  parseFlags,
+  progressBar,
+  requireFlag,
+  runTask,
+  UsageError,
+  vec3Flag,
+} from "./_cli.ts";
 import { listPhantoms, readPairs } from "./_phantom_files.ts";
 
 const USAGE = `usage: deno task ablate --run RUN --train DIR --test DIR --out OUT [--steps 3000] [--seed 0]
     [--rows-per-scan 60000] [--batch-size 2048] [--hidden 128] [--sigma 1] [--overlap 0.25] [--cells A,B]
-    [--backend auto|cpu|wasm|webgpu|tensorflow]
+    [--condition-spacing X,Y,Z] [--backend auto|cpu|wasm|webgpu|tensorflow]
   --run RUN            a run fitted with --condition masked (RUN/descriptor, RUN/condition, RUN/density)
   --train DIR          training phantoms with tissue labels (deno task phantoms … --write-tissue)
   --test DIR           test phantoms, same files; each gets OUT/<y>_<c>/phantom_NNNN_anomaly.nii.gz
@@ -44,7 +54,10 @@ const USAGE = `usage: deno task ablate --run RUN --train DIR --test DIR --out OU
   --sigma V            smoothing of HU and tissue one-hot maps, in voxels (default 1)
   --overlap F          sliding-window overlap of the feature maps (default 0.25)
   --cells A,B          cells to fit, <y>_<c> with y in hu, descriptor and c in tissue, condition, none
-                       (default: all six)`;
+                       (default: all six)
+  --condition-spacing X,Y,Z
+                       run the condition model on the scan resampled to this spacing in mm, its output brought
+                       back trilinearly (default: the run's preprocessing grid)`;
 
 await runTask("ablate", async () => {
   const { values } = parseFlags({
@@ -60,6 +73,7 @@ await runTask("ablate", async () => {
     sigma: { type: "string" },
     overlap: { type: "string" },
     cells: { type: "string" },
+    "condition-spacing": { type: "string" },
     backend: { type: "string" },
     help: { type: "boolean", short: "h" },
   }, USAGE);
@@ -89,13 +103,17 @@ await runTask("ablate", async () => {
     descriptorNoiseStd: 0.01,
     batchRows: 65536,
     cells: cellsFlag(values.cells),
+    conditionSpacingMm: values["condition-spacing"] === undefined
+      ? null
+      : vec3Flag(values["condition-spacing"], "--condition-spacing", [2, 2, 3]),
   };
   const backend = backendFlag(values.backend);
   const trainFiles = await listPhantoms(trainDir, "--train");
   const testFiles = await listPhantoms(testDir, "--test");
   const report = await initBackend(backend);
   console.error(`ablate: backend ${report.name} (${report.reason})`);
-  const models = await loadAnomalyModels(run);
+  const loaded = await loadAnomalyModels(run);
+  const models = { ...loaded, conditionSpacingMm: config.conditionSpacingMm };
   try {
     if (models.spec.conditionKind !== "masked") {
       throw new UsageError(
@@ -169,7 +187,7 @@ await runTask("ablate", async () => {
       for (const m of ablation.densities.values()) m.dispose();
     }
   } finally {
-    models.dispose();
+    loaded.dispose();
   }
 });
 

@@ -6,9 +6,11 @@
  * @module
  */
 import { createVolume, type Vec3, type Volume } from "../io/mod.ts";
-import type { PreprocessCtOptions, PreprocessedCt } from "../preprocess/mod.ts";
+import type { DenseModel } from "../models/mod.ts";
+import { type PreprocessCtOptions, type PreprocessedCt, resampleToGrid, resampleToSpacing } from "../preprocess/mod.ts";
 import { conditionDim, descriptorDim, type FeatureExtractor, windowFeatures } from "../density/mod.ts";
 import { slidingWindowChannels } from "./sliding_window.ts";
+import { windowPositions } from "./window_positions.ts";
 
 /** The frozen networks of a run and how they see a scan (an `AnomalyModels` without its density). */
 export interface FeatureMapModels {
@@ -18,6 +20,14 @@ export interface FeatureMapModels {
   windowVox: Vec3;
   /** Preprocessing, as for training. */
   preprocess: PreprocessCtOptions;
+  /**
+   * Grid of the condition network, in mm (i, j, k), or null/absent for the preprocessed grid itself. A coarser grid
+   * gives the condition model more context per window and less of the local detail (METHOD §4: the authors' draft
+   * condition network runs at stride 3×3×2); its output is brought back onto the preprocessed grid trilinearly, the
+   * border value continued where the coarse grid falls short (`resampleToGrid`, `outside: "clamp"`). Only for the
+   * `masked` condition. @default {null}
+   */
+  conditionSpacingMm?: Vec3 | null;
 }
 
 /** Options for {@linkcode featureMaps}. */
@@ -115,8 +125,15 @@ export async function featureMaps(
   options: FeatureMapOptions = {},
 ): Promise<FeatureMaps> {
   const { overlap = 0.5, batchSize = 2, onProgress } = options;
-  const { extractor, windowVox } = models;
+  const { extractor, windowVox, conditionSpacingMm } = models;
   const dy = descriptorDim(extractor), dc = conditionDim(extractor);
+  if (conditionSpacingMm && extractor.conditionKind === "masked") {
+    return {
+      channels: await coarseConditionMaps(pre.image, extractor, windowVox, conditionSpacingMm, options),
+      dy,
+      dc,
+    };
+  }
   const { inputs, features } = windowInputs(pre.image, extractor, windowVox);
   const channels = await slidingWindowChannels(inputs, async (windows, n) => {
     const f = await features(windows, n);
@@ -129,6 +146,44 @@ export async function featureMaps(
     return out;
   }, { windowVox, overlap, batchSize, onProgress, outChannels: dy + dc });
   return { channels, dy, dc };
+}
+
+/**
+ * Descriptor channels on the image's grid, condition channels from the image resampled to `spacingMm` and brought
+ * back (see `FeatureMapModels.conditionSpacingMm`). Progress counts the windows of both passes.
+ */
+async function coarseConditionMaps(
+  image: Volume<Float32Array>,
+  extractor: FeatureExtractor,
+  windowVox: Vec3,
+  spacingMm: Vec3,
+  options: FeatureMapOptions,
+): Promise<Volume<Float32Array>[]> {
+  const { overlap = 0.5, batchSize = 2, onProgress } = options;
+  const coarse = resampleToSpacing(image, spacingMm);
+  const count = (shape: Vec3) => windowPositions(shape, { windowVox, overlap }).reduce((a, s) => a * s.length, 1);
+  const fineWindows = count(image.shape), coarseWindows = count(coarse.shape);
+  const total = fineWindows + coarseWindows;
+  /** The maps of one network, run as a "descriptor" of an extractor without condition. */
+  const run = async (net: DenseModel, input: Volume<Float32Array>, offset: number) => {
+    const alone: FeatureExtractor = { descriptor: net, condition: null, conditionKind: "none", positionalDim: 0 };
+    const width = descriptorDim(alone);
+    return await slidingWindowChannels(
+      input,
+      async (windows, n) => (await windowFeatures(alone, windows, n, windowVox)).y,
+      {
+        windowVox,
+        overlap,
+        batchSize,
+        outChannels: width,
+        onProgress: onProgress ? (done) => onProgress(offset + done, total) : undefined,
+      },
+    );
+  };
+  const y = await run(extractor.descriptor, image, 0);
+  const cCoarse = await run(extractor.condition!, coarse, fineWindows);
+  const c = cCoarse.map((ch) => resampleToGrid(ch, image, { outside: "clamp" }));
+  return [...y, ...c];
 }
 
 /**

@@ -49,6 +49,12 @@ export interface ResampleToGridOptions {
    * output truncates it, NaN becomes 0). @default {0}
    */
   fill?: number;
+  /**
+   * Target voxels outside the source's footprint: "fill" gives them `fill`; "clamp" continues the border value (the
+   * source index is clamped to `[0, n − 1]`), e.g. to bring a coarser feature map onto a finer grid whose far edge
+   * reaches past the coarse grid's last voxel. "clamp" needs an axis-aligned index map. @default {"fill"}
+   */
+  outside?: "fill" | "clamp";
 }
 
 /**
@@ -183,8 +189,11 @@ export function resampleToGrid(
   grid: Grid,
   options: ResampleToGridOptions = {},
 ): Volume<VoxelArray> {
-  const { order = "linear", fill = 0 } = options;
+  const { order = "linear", fill = 0, outside = "fill" } = options;
   checkOrder(order, "resample volume to grid");
+  if (outside !== "fill" && outside !== "clamp") {
+    throw new RangeError(`Cannot resample volume to grid with outside "${outside}": expected "fill" or "clamp"`);
+  }
   const shape = grid.shape;
   if (shape.length !== 3 || shape.some((n) => !Number.isInteger(n) || n < 1)) {
     throw new RangeError(
@@ -196,6 +205,11 @@ export function resampleToGrid(
   const nearest = order === "nearest";
   const perm = axisPermutation(m);
   if (perm === null) {
+    if (outside === "clamp") {
+      throw new RangeError(
+        'Cannot resample volume to grid with outside "clamp": the index map is oblique: expected an axis-aligned one',
+      );
+    }
     const out = nearest ? newArrayLike(src.data, total) : new Float32Array(total);
     sampleOblique(src.data, src.shape, shape, m, nearest, fill, out);
     return createVolume(out, shape, grid.affine, src.unit);
@@ -205,7 +219,7 @@ export function resampleToGrid(
     const r = perm[c];
     const x = new Float64Array(shape[c]);
     for (let t = 0; t < shape[c]; t++) x[t] = m[4 * r + c] * t + m[4 * r + 3];
-    return axisTable(x, src.shape[r], nearest, true);
+    return axisTable(x, src.shape[r], nearest, outside === "fill");
   });
   let out: VoxelArray;
   if (!nearest && perm[0] === 0 && perm[1] === 1 && perm[2] === 2) {

@@ -174,6 +174,35 @@ Deno.test("resampleToGrid() round trip reproduces a world-linear ramp and fills 
   }
 });
 
+Deno.test('resampleToGrid() with outside "clamp" continues the border value beyond the footprint', () => {
+  for (const affine of [LPS_AFFINE, RAS_AFFINE]) {
+    const original = rampVolume([31, 27, 13], affine);
+    const pre = resampleToSpacing(reorient(original, "RAS"), [4.5, 4.5, 9]); // coarse: its far edge falls short
+    const back = resampleToGrid(pre, original, { outside: "clamp", fill: -7 });
+    const m = mat4Multiply(mat4Invert(pre.affine), original.affine);
+    let beyond = 0;
+    const [n0, n1, n2] = original.shape;
+    for (let k = 0, p = 0; k < n2; k++) {
+      for (let j = 0; j < n1; j++) {
+        for (let i = 0; i < n0; i++, p++) {
+          if (!inFootprint(applyAffine(m, [i, j, k]), pre.shape)) beyond++;
+          const expected = ramp(applyAffine(pre.affine, clampedSourceIndex(m, pre.shape, [i, j, k])));
+          assertAlmostEquals(back.data[p], expected, 2e-3);
+        }
+      }
+    }
+    assert(beyond > 0, "some target voxels lie beyond the coarse grid's footprint");
+  }
+  const vol = rampVolume([4, 4, 4], RAS_AFFINE);
+  const oblique = {
+    shape: [4, 4, 4] as Vec3,
+    affine: [0.8, -0.6, 0, 0, 0.6, 0.8, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] as Mat4,
+  };
+  assertThrows(() => resampleToGrid(vol, oblique, { outside: "clamp" }), RangeError, "the index map is oblique");
+  // @ts-expect-error: checked at run time too
+  assertThrows(() => resampleToGrid(vol, vol, { outside: "wrap" }), RangeError, 'expected "fill" or "clamp"');
+});
+
 Deno.test("resampleToGrid() equals reorient() on a flipped and a permuted grid", () => {
   const labels = new Int16Array(9 * 7 * 5).map((_, p) => (p * 13) % 11 - 3);
   const vol = createVolume(labels, [9, 7, 5], LPS_AFFINE, "label");
