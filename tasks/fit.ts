@@ -1,7 +1,7 @@
 /**
  * `deno task fit --run RUN_DIR --density flow|gaussian|gaussian-uncond --condition masked|positional|none
  * --data DIR_OR_MANIFEST [--steps N] [--seed S] [--batch-size B] [--windows-per-scan W] [--samples-per-window K]
- * [--resume] [--backend …]`: fits q(y | c) on features of training scans (METHOD §5). Reads the frozen networks from
+ * [--condition-spacing X,Y,Z] [--resume] [--backend …]`: fits q(y | c) on features of training scans (METHOD §5). Reads the frozen networks from
  * `RUN_DIR/descriptor` (and `RUN_DIR/condition` for `masked`), writes `RUN_DIR/density/` (config.json, log.jsonl,
  * checkpoint.bin, pipeline.json).
  *
@@ -23,16 +23,29 @@ import {
   parseDensityKind,
   samplePool,
 } from "../src/density/mod.ts";
-import { PIPELINE_FILES, savePipelineSpec } from "../src/inference/mod.ts";
+import { conditionMaps, PIPELINE_FILES, savePipelineSpec } from "../src/inference/mod.ts";
 import { initBackend } from "../src/nn/mod.ts";
 import { listScans, loadPretrained, type PretrainConfig, ScanCache } from "../src/ssl/mod.ts";
-import { backendFlag, intFlag, numberFlag, parseFlags, progressBar, requireFlag, runTask, UsageError } from "./_cli.ts";
+import {
+  backendFlag,
+  intFlag,
+  numberFlag,
+  parseFlags,
+  progressBar,
+  requireFlag,
+  runTask,
+  UsageError,
+  vec3Flag,
+} from "./_cli.ts";
 
 const USAGE = `usage: deno task fit --run RUN_DIR --density ${DENSITY_KINDS.join("|")} --condition ${
   CONDITION_KINDS.join("|")
 } \\
     --data DIR_OR_MANIFEST [--steps 2000] [--seed 0] [--batch-size 4096] [--windows-per-scan 16]
-    [--samples-per-window 2048] [--positional-dim 36] [--hidden 256] [--lr 1e-3] [--noise-std 0.01] [--resume] [--backend auto|cpu|wasm|webgpu|tensorflow]`;
+    [--samples-per-window 2048] [--positional-dim 36] [--hidden 256] [--lr 1e-3] [--noise-std 0.01] [--condition-spacing X,Y,Z] [--resume]
+    [--backend auto|cpu|wasm|webgpu|tensorflow]
+  --condition-spacing X,Y,Z  (masked) run the condition model on scans resampled to this spacing in mm, its
+                             output brought back trilinearly; inference reuses it (default: the preprocessing grid)`;
 
 await runTask("fit", async () => {
   const { values } = parseFlags({
@@ -49,6 +62,7 @@ await runTask("fit", async () => {
     hidden: { type: "string" },
     "noise-std": { type: "string" },
     lr: { type: "string" },
+    "condition-spacing": { type: "string" },
     resume: { type: "boolean" },
     backend: { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -82,6 +96,15 @@ await runTask("fit", async () => {
     ...(values.lr ? { peakLr: numberFlag(values.lr, "--lr", 1e-3, 1e-9, 10) } : {}),
     ...(values["noise-std"] ? { noiseStd: numberFlag(values["noise-std"], "--noise-std", 0.01, 0, 10) } : {}),
   });
+  const conditionSpacingMm = values["condition-spacing"] === undefined
+    ? null
+    : vec3Flag(values["condition-spacing"], "--condition-spacing", [2, 2, 3]);
+  if (conditionSpacingMm && conditionKind !== "masked") {
+    throw new UsageError(
+      `Cannot use --condition-spacing with --condition ${conditionKind}: it sets the grid of the condition model ` +
+        "(--condition masked)",
+    );
+  }
   const windowsPerScan = intFlag(values["windows-per-scan"], "--windows-per-scan", 16, 1);
   const samplesPerWindow = intFlag(values["samples-per-window"], "--samples-per-window", 2048, 1);
 
@@ -107,9 +130,13 @@ await runTask("fit", async () => {
   const rng = new Rng(deriveSeed(seed, "features"));
   for (const [s, path] of paths.entries()) {
     const scan = await cache.get(path);
+    const conditionVolumes = conditionSpacingMm
+      ? [[...await conditionMaps(scan.image, extractor, windowVox, conditionSpacingMm, { batchSize: 1 })]]
+      : undefined;
     pools.push(
       await collectFeatures([scan], extractor, rng, {
         windowVox,
+        conditionVolumes,
         windowsPerScan,
         samplesPerWindow,
         onProgress: (d) => bar(s * windowsPerScan + d, paths.length * windowsPerScan),
@@ -145,7 +172,14 @@ await runTask("fit", async () => {
     resume: values.resume ?? false,
     onStep: (r, total) => fitBar(r.step, total, r.loss === null ? "" : `nll/dim ${r.loss.toFixed(4)}`),
   });
-  await savePipelineSpec(run, { conditionKind, positionalDim, windowVox, preprocessSpacingMm, clahe });
+  await savePipelineSpec(run, {
+    conditionKind,
+    positionalDim,
+    windowVox,
+    preprocessSpacingMm,
+    clahe,
+    conditionSpacingMm,
+  });
   console.error(`fit: ${result.step} steps`);
   model.dispose();
   desc.model.dispose();

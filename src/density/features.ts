@@ -14,7 +14,7 @@
  * @module
  */
 import type { Rng } from "../data/rng.ts";
-import type { Vec3 } from "../io/mod.ts";
+import type { Vec3, Volume } from "../io/mod.ts";
 import type { DenseModel } from "../models/mod.ts";
 import { tf } from "../nn/mod.ts";
 import type { TrainingScan } from "../ssl/mod.ts";
@@ -95,6 +95,12 @@ export interface CollectFeaturesOptions {
   windowsPerScan?: number;
   /** Body voxels sampled per window. @default {2048} */
   samplesPerWindow?: number;
+  /**
+   * Precomputed condition channels of each scan on its grid (e.g. a condition network run on a coarser grid and
+   * brought back), in place of running the condition network on each window: row c is read from these volumes at the
+   * sampled voxel. Only with the `masked` condition; one entry per scan, each Dc volumes. @default {undefined}
+   */
+  conditionVolumes?: readonly (readonly Volume<Float32Array>[])[];
   /** Called after each window. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -126,8 +132,32 @@ export async function collectFeatures(
   rng: Rng,
   options: CollectFeaturesOptions = {},
 ): Promise<FeaturePool> {
-  const { windowVox = [32, 32, 32], windowsPerScan = 16, samplesPerWindow = 2048, onProgress } = options;
+  const { windowVox = [32, 32, 32], windowsPerScan = 16, samplesPerWindow = 2048, conditionVolumes, onProgress } =
+    options;
   const dy = descriptorDim(ext), dc = conditionDim(ext);
+  if (conditionVolumes) {
+    if (ext.conditionKind !== "masked") {
+      throw new RangeError(
+        `Cannot collect features with precomputed conditions for the "${ext.conditionKind}" condition: expected "masked"`,
+      );
+    }
+    if (conditionVolumes.length !== scans.length) {
+      throw new RangeError(
+        `Cannot collect features: ${conditionVolumes.length} sets of condition volumes for ${scans.length} scans`,
+      );
+    }
+    conditionVolumes.forEach((vols, s) => {
+      const n = scans[s].image.data.length;
+      if (vols.length !== dc || vols.some((v) => v.data.length !== n)) {
+        throw new RangeError(
+          `Cannot collect features: the condition volumes of scan ${s} are ${vols.length} of ${
+            vols[0]?.data.length ?? 0
+          } voxels: expected ${dc} of ${n} (the condition network's width, the scan's grid)`,
+        );
+      }
+    });
+  }
+  const net: FeatureExtractor = conditionVolumes ? { ...ext, condition: null, conditionKind: "none" } : ext;
   const total = scans.length * windowsPerScan;
   const count = total * samplesPerWindow;
   const y = new Float32Array(count * dy);
@@ -137,14 +167,14 @@ export async function collectFeatures(
   const window = new Float32Array(v);
   const coords = ext.conditionKind === "positional" ? new Float32Array(3 * v) : undefined;
   let row = 0, done = 0;
-  for (const scan of scans) {
+  for (const [si, scan] of scans.entries()) {
     const [n0, n1, n2] = scan.image.shape;
     const img = scan.image.data, body = scan.bodyMask.data;
     for (let w = 0; w < windowsPerScan; w++) {
       const o0 = rng.int(0, Math.max(1, n0 - wi + 1));
       const o1 = rng.int(0, Math.max(1, n1 - wj + 1));
       const o2 = rng.int(0, Math.max(1, n2 - wk + 1));
-      const inBody: number[] = [];
+      const inBody: number[] = [], source: number[] = [];
       let q = 0;
       for (let k = 0; k < wk; k++) {
         for (let j = 0; j < wj; j++) {
@@ -153,7 +183,10 @@ export async function collectFeatures(
             const inside = a < n0 && b < n1 && cc < n2;
             const s = inside ? a + n0 * (b + n1 * cc) : -1;
             window[q] = inside ? img[s] : 0;
-            if (inside && body[s]) inBody.push(q);
+            if (inside && body[s]) {
+              inBody.push(q);
+              source.push(s);
+            }
             if (coords) {
               coords[3 * q] = a / Math.max(1, n0 - 1);
               coords[3 * q + 1] = b / Math.max(1, n1 - 1);
@@ -162,18 +195,32 @@ export async function collectFeatures(
           }
         }
       }
-      const f = await windowFeatures(ext, window, 1, windowVox, coords);
+      const f = await windowFeatures(net, window, 1, windowVox, coords);
+      const vols = conditionVolumes?.[si];
       for (let s = 0; s < samplesPerWindow; s++) {
         // A window without body voxels (rare: the crop lies in air) contributes its centre voxel's rows.
-        const vox = inBody.length > 0 ? inBody[rng.int(0, inBody.length)] : (v >> 1);
+        const pick = inBody.length > 0 ? rng.int(0, inBody.length) : -1;
+        const vox = pick >= 0 ? inBody[pick] : (v >> 1);
         y.set(f.y.subarray(vox * dy, (vox + 1) * dy), row * dy);
-        if (c && f.c) c.set(f.c.subarray(vox * dc, (vox + 1) * dc), row * dc);
+        if (c && vols) {
+          // Precomputed: the voxel's own value (zero where the window left the scan).
+          const at = pick >= 0 ? source[pick] : centreSource(o0, o1, o2, windowVox, scan.image.shape);
+          for (let d = 0; d < dc; d++) c[row * dc + d] = at >= 0 ? vols[d].data[at] : 0;
+        } else if (c && f.c) c.set(f.c.subarray(vox * dc, (vox + 1) * dc), row * dc);
         row++;
       }
       onProgress?.(++done, total);
     }
   }
   return { y, c, count, dy, dc };
+}
+
+/** Index in the scan of a window's centre voxel (`v >> 1` in window order), or −1 outside the scan. */
+function centreSource(o0: number, o1: number, o2: number, windowVox: Vec3, shape: Vec3): number {
+  const [wi, wj] = windowVox;
+  const half = (wi * wj * windowVox[2]) >> 1;
+  const i = o0 + (half % wi), j = o1 + (Math.floor(half / wi) % wj), k = o2 + Math.floor(half / (wi * wj));
+  return i < shape[0] && j < shape[1] && k < shape[2] ? i + shape[0] * (j + shape[1] * k) : -1;
 }
 
 /** Draws `batchSize` rows of a pool uniformly with replacement (a `DensitySampler` body). */

@@ -9,7 +9,7 @@ import { preprocessCt } from "../preprocess/mod.ts";
 import { type DensityModel, descriptorDim } from "../density/mod.ts";
 import { tf } from "../nn/mod.ts";
 import { finishAnomalyMap } from "./anomaly_output.ts";
-import { channelRows, type FeatureMapModels, featureMaps, windowInputs } from "./feature_maps.ts";
+import { channelRows, conditionMaps, type FeatureMapModels, featureMaps, windowInputs } from "./feature_maps.ts";
 import { slidingWindow } from "./sliding_window.ts";
 
 /** How window results are combined. */
@@ -92,7 +92,12 @@ export async function anomalyMap(
   const dy = descriptorDim(extractor);
   let score: Volume<Float32Array>;
   if (scoreMode === "window") {
-    const { inputs, features } = windowInputs(pre.image, extractor, windowVox);
+    // A coarser condition grid: the condition of the whole scan first (its windows are not in the progress), then
+    // windows of the image and those condition channels.
+    const coarse = models.conditionSpacingMm && extractor.conditionKind === "masked"
+      ? await conditionMaps(pre.image, extractor, windowVox, models.conditionSpacingMm, { overlap, batchSize })
+      : undefined;
+    const { inputs, features } = windowInputs(pre.image, extractor, windowVox, coarse);
     score = await slidingWindow(inputs, async (windows, n) => {
       const f = await features(windows, n);
       return await scoreRows(density, f.y, f.c, f.y.length / dy, chunkRows);

@@ -69,12 +69,16 @@ function coordinateVolumes(ref: Volume): Volume<Float32Array>[] {
 
 /**
  * The sliding-window inputs of a scan for an extractor, and a per-batch function that turns a batch of windows into
- * (y, c) rows: the image alone, or (positional condition) the image plus the three normalised voxel coordinates, the
- * windows then being interleaved NDHWC channels that are split again before the networks.
+ * (y, c) rows. Inputs: the image alone; or (positional condition) the image plus the three normalised voxel
+ * coordinates; or, when `conditionVolumes` is given (a precomputed condition, e.g. {@linkcode conditionMaps}), the
+ * image plus those Dc volumes, whose window values become c as they are. With more than one input the windows are
+ * interleaved NDHWC channels, split again before the networks.
  *
  * @param image Preprocessed intensities in [0, 1] (canonical RAS).
  * @param extractor The frozen networks.
  * @param windowVox Window size `[wi, wj, wk]`.
+ * @param conditionVolumes Precomputed condition channels on `image`'s grid (`masked` only), or undefined to run the
+ *   condition network on each window.
  * @returns `inputs` for `slidingWindow`/`slidingWindowChannels` and `features(windows, n)` giving y `[n·V, Dy]` and
  *   c `[n·V, Dc]` (null for `none`).
  */
@@ -82,23 +86,26 @@ export function windowInputs(
   image: Volume<Float32Array>,
   extractor: FeatureExtractor,
   windowVox: Vec3,
+  conditionVolumes?: readonly Volume<Float32Array>[],
 ): {
   inputs: Volume<Float32Array>[];
   features: (windows: Float32Array, n: number) => Promise<{ y: Float32Array; c: Float32Array | null }>;
 } {
   const positional = extractor.conditionKind === "positional";
-  const inputs = positional ? [image, ...coordinateVolumes(image)] : [image];
-  const features = (windows: Float32Array, n: number) => {
-    if (!positional) return windowFeatures(extractor, windows, n, windowVox);
-    const voxels = windows.length / 4;
-    const img = new Float32Array(voxels), coords = new Float32Array(3 * voxels);
+  const extra = positional ? coordinateVolumes(image) : conditionVolumes ? [...conditionVolumes] : [];
+  const inputs = [image, ...extra];
+  const width = inputs.length;
+  const descriptorOnly: FeatureExtractor = { ...extractor, condition: null, conditionKind: "none" };
+  const features = async (windows: Float32Array, n: number) => {
+    if (width === 1) return await windowFeatures(extractor, windows, n, windowVox);
+    const voxels = windows.length / width, dc = width - 1;
+    const img = new Float32Array(voxels), rest = new Float32Array(dc * voxels);
     for (let v = 0; v < voxels; v++) {
-      img[v] = windows[4 * v];
-      coords[3 * v] = windows[4 * v + 1];
-      coords[3 * v + 1] = windows[4 * v + 2];
-      coords[3 * v + 2] = windows[4 * v + 3];
+      img[v] = windows[width * v];
+      for (let d = 0; d < dc; d++) rest[dc * v + d] = windows[width * v + 1 + d];
     }
-    return windowFeatures(extractor, img, n, windowVox, coords);
+    if (positional) return await windowFeatures(extractor, img, n, windowVox, rest);
+    return { y: (await windowFeatures(descriptorOnly, img, n, windowVox)).y, c: rest };
   };
   return { inputs, features };
 }
@@ -148,9 +155,62 @@ export async function featureMaps(
   return { channels, dy, dc };
 }
 
+/** The maps of one network run alone (as the "descriptor" of an extractor without condition) over a volume. */
+function networkMaps(
+  net: DenseModel,
+  input: Volume<Float32Array>,
+  windowVox: Vec3,
+  options: FeatureMapOptions,
+): Promise<Volume<Float32Array>[]> {
+  const { overlap = 0.5, batchSize = 2, onProgress } = options;
+  const alone: FeatureExtractor = { descriptor: net, condition: null, conditionKind: "none", positionalDim: 0 };
+  return slidingWindowChannels(input, async (windows, n) => (await windowFeatures(alone, windows, n, windowVox)).y, {
+    windowVox,
+    overlap,
+    batchSize,
+    outChannels: descriptorDim(alone),
+    onProgress,
+  });
+}
+
 /**
- * Descriptor channels on the image's grid, condition channels from the image resampled to `spacingMm` and brought
- * back (see `FeatureMapModels.conditionSpacingMm`). Progress counts the windows of both passes.
+ * The condition of every voxel of a preprocessed image computed on a coarser grid (see
+ * `FeatureMapModels.conditionSpacingMm`): the image is resampled (trilinear) to `spacingMm`, the condition network
+ * runs over it in sliding windows of `windowVox` (Gaussian blending), and each output channel is brought back onto the
+ * image's grid trilinearly, the border value continued where the coarse grid falls short.
+ *
+ * @param image Preprocessed intensities in [0, 1] (canonical RAS).
+ * @param extractor The frozen networks; needs the condition network (`masked`).
+ * @param windowVox Window size `[wi, wj, wk]` (in voxels of the coarse grid).
+ * @param spacingMm The condition network's grid, in mm.
+ * @param options Overlap, batch size, and progress over the coarse grid's windows.
+ * @returns Dc float32 volumes on `image`'s grid.
+ * @throws {TypeError} If the extractor has no condition network.
+ */
+export async function conditionMaps(
+  image: Volume<Float32Array>,
+  extractor: FeatureExtractor,
+  windowVox: Vec3,
+  spacingMm: Vec3,
+  options: FeatureMapOptions = {},
+): Promise<Volume<Float32Array>[]> {
+  if (extractor.conditionKind !== "masked" || !extractor.condition) {
+    throw new TypeError(
+      `Cannot compute condition maps on a coarser grid: the condition is "${extractor.conditionKind}": expected "masked"`,
+    );
+  }
+  const coarse = await networkMaps(extractor.condition, resampleToSpacing(image, spacingMm), windowVox, options);
+  return coarse.map((ch) => resampleToGrid(ch, image, { outside: "clamp" }));
+}
+
+/** Number of sliding windows over a grid. */
+function windowCount(shape: Vec3, windowVox: Vec3, overlap: number): number {
+  return windowPositions(shape, { windowVox, overlap }).reduce((a, s) => a * s.length, 1);
+}
+
+/**
+ * Descriptor channels on the image's grid, condition channels from {@linkcode conditionMaps}. Progress counts the
+ * windows of both passes.
  */
 async function coarseConditionMaps(
   image: Volume<Float32Array>,
@@ -159,30 +219,17 @@ async function coarseConditionMaps(
   spacingMm: Vec3,
   options: FeatureMapOptions,
 ): Promise<Volume<Float32Array>[]> {
-  const { overlap = 0.5, batchSize = 2, onProgress } = options;
-  const coarse = resampleToSpacing(image, spacingMm);
-  const count = (shape: Vec3) => windowPositions(shape, { windowVox, overlap }).reduce((a, s) => a * s.length, 1);
-  const fineWindows = count(image.shape), coarseWindows = count(coarse.shape);
-  const total = fineWindows + coarseWindows;
-  /** The maps of one network, run as a "descriptor" of an extractor without condition. */
-  const run = async (net: DenseModel, input: Volume<Float32Array>, offset: number) => {
-    const alone: FeatureExtractor = { descriptor: net, condition: null, conditionKind: "none", positionalDim: 0 };
-    const width = descriptorDim(alone);
-    return await slidingWindowChannels(
-      input,
-      async (windows, n) => (await windowFeatures(alone, windows, n, windowVox)).y,
-      {
-        windowVox,
-        overlap,
-        batchSize,
-        outChannels: width,
-        onProgress: onProgress ? (done) => onProgress(offset + done, total) : undefined,
-      },
-    );
-  };
-  const y = await run(extractor.descriptor, image, 0);
-  const cCoarse = await run(extractor.condition!, coarse, fineWindows);
-  const c = cCoarse.map((ch) => resampleToGrid(ch, image, { outside: "clamp" }));
+  const { overlap = 0.5, onProgress } = options;
+  const fine = windowCount(image.shape, windowVox, overlap);
+  const total = fine + windowCount(resampleToSpacing(image, spacingMm).shape, windowVox, overlap);
+  const y = await networkMaps(extractor.descriptor, image, windowVox, {
+    ...options,
+    onProgress: onProgress ? (done) => onProgress(done, total) : undefined,
+  });
+  const c = await conditionMaps(image, extractor, windowVox, spacingMm, {
+    ...options,
+    onProgress: onProgress ? (done) => onProgress(fine + done, total) : undefined,
+  });
   return [...y, ...c];
 }
 

@@ -22,6 +22,11 @@ export interface PipelineSpec {
   preprocessSpacingMm: Vec3;
   /** CLAHE options of the preprocessing, or `null` for none (absent in specs written before CLAHE existed). */
   clahe?: ClaheOptions | null;
+  /**
+   * Grid of the condition network in mm (`FeatureMapModels.conditionSpacingMm`), or `null` for the preprocessing grid
+   * (absent in specs written before it existed).
+   */
+  conditionSpacingMm?: Vec3 | null;
 }
 
 /** File names in a run folder. */
@@ -75,6 +80,7 @@ export async function loadAnomalyModels(runDir: string): Promise<LoadedAnomalyMo
     density,
     windowVox: spec.windowVox,
     preprocess: { spacingMm: spec.preprocessSpacingMm, clahe: spec.clahe ?? null },
+    conditionSpacingMm: spec.conditionSpacingMm ?? null,
     spec,
     dispose() {
       descriptor.dispose();

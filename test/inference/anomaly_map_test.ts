@@ -54,8 +54,20 @@ for (const conditionKind of ["none", "masked", "positional"] as const) {
   Deno.test(`anomalyMap() (${conditionKind}) returns a finite map on the input's own grid, body-masked`, async () => {
     const { ct, pre, models } = await fittedModels(conditionKind);
     try {
-      for (const scoreMode of ["window", "features"] as const) {
-        const map = await anomalyMap(ct, models, { scoreMode, overlap: 0.5, batchSize: 2 });
+      // masked: also with the condition network on a coarser grid (its maps brought back onto the image's grid).
+      const variants = conditionKind === "masked" ? [null, [12, 12, 12] as const] : [null];
+      const plain: Record<string, Float32Array> = {};
+      for (
+        const [scoreMode, conditionSpacingMm] of variants.flatMap((v) =>
+          (["window", "features"] as const).map((m) => [m, v] as const)
+        )
+      ) {
+        const map = await anomalyMap(ct, { ...models, conditionSpacingMm }, { scoreMode, overlap: 0.5, batchSize: 2 });
+        if (conditionSpacingMm === null) plain[scoreMode] = map.data;
+        else {assert(
+            map.data.some((v, i) => Math.abs(v - plain[scoreMode][i]) > 1e-3),
+            "a coarser condition changes the map",
+          );}
         assert(sameGrid(map, ct, 1e-6), `${scoreMode}: the map must overlay the LPS input exactly`);
         assertEquals(map.unit, "score");
         assert(map.data.every(Number.isFinite));

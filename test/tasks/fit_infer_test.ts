@@ -86,6 +86,42 @@ Deno.test("deno task fit and deno task infer write a density run and anomaly map
     }
     const record = JSON.parse(await Deno.readTextFile(`${dir}/pred/config.json`));
     assertEquals(record.task, "infer");
+    // The condition model on a coarser grid: recorded in pipeline.json, reused by infer.
+    await Deno.mkdir(`${dir}/run3`);
+    for (const m of ["descriptor", "condition"]) await Deno.symlink(`${dir}/run/${m}`, `${dir}/run3/${m}`);
+    const coarse = await runTaskFile("fit", [
+      "--run",
+      `${dir}/run3`,
+      "--density",
+      "flow",
+      "--data",
+      `${dir}/ph`,
+      "--hidden",
+      "16",
+      "--condition-spacing",
+      "12,12,12",
+      ...fitArgs,
+      "--steps",
+      "2",
+    ]);
+    assertEquals(coarse.code, 0, coarse.stderr);
+    assertEquals(JSON.parse(await Deno.readTextFile(`${dir}/run3/density/pipeline.json`)).conditionSpacingMm, [
+      12,
+      12,
+      12,
+    ]);
+    const infer3 = await runTaskFile("infer", [
+      "--run",
+      `${dir}/run3`,
+      "--out",
+      `${dir}/pred3`,
+      "--backend",
+      "cpu",
+      inputs[0],
+    ]);
+    assertEquals(infer3.code, 0, infer3.stderr);
+    const map3 = await readVolume(`${dir}/pred3/p0_anomaly.nii.gz`);
+    assert(sameGrid(map3, await readVolume(inputs[0]), 1e-4) && map3.data.every(Number.isFinite));
   } finally {
     await cleanup();
   }
@@ -98,6 +134,32 @@ Deno.test("deno task fit and infer reject bad flags (exit 2) and incomplete runs
   const cond = await runTaskFile("fit", ["--run", "x", "--density", "flow", "--condition", "where", "--data", "y"]);
   assertEquals(cond.code, 2);
   assertStringIncludes(cond.stderr, "masked, positional, none");
+  const spacing = await runTaskFile("fit", [
+    "--run",
+    "x",
+    "--density",
+    "gaussian-uncond",
+    "--condition",
+    "none",
+    "--data",
+    "y",
+    "--condition-spacing",
+    "4,4,6",
+  ]);
+  assertEquals(spacing.code, 2);
+  assertStringIncludes(spacing.stderr, "Cannot use --condition-spacing with --condition none");
+  const badSpacing = await runTaskFile("fit", [
+    "--run",
+    "x",
+    "--density",
+    "flow",
+    "--data",
+    "y",
+    "--condition-spacing",
+    "4,4",
+  ]);
+  assertEquals(badSpacing.code, 2);
+  assertStringIncludes(badSpacing.stderr, 'Cannot use --condition-spacing "4,4"');
   const noInputs = await runTaskFile("infer", ["--run", "x", "--out", "y"]);
   assertEquals(noInputs.code, 2);
   const { dir, cleanup } = await tempDir();
