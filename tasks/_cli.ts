@@ -119,6 +119,15 @@ export function vec3Flag(
   return [parts[0], parts[1], parts[2]];
 }
 
+/** `--condition-masking`: "checkerboard" or absent (null). @throws {UsageError} On any other value. */
+export function conditionMaskingFlag(value: string | undefined): "checkerboard" | null {
+  if (value === undefined) return null;
+  if (value !== "checkerboard") {
+    throw new UsageError(`Cannot use --condition-masking "${value}": expected checkerboard`);
+  }
+  return value;
+}
+
 function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return "--:--";
   const m = Math.floor(s / 60), sec = Math.floor(s % 60);

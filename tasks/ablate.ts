@@ -1,6 +1,6 @@
 /**
  * `deno task ablate --run RUN --train DIR --test DIR --out OUT [--steps 3000] [--seed 0] [--rows-per-scan 60000]
- * [--batch-size 2048] [--hidden 128] [--sigma 1] [--overlap 0.25] [--cells hu_tissue,…] [--condition-spacing X,Y,Z] [--backend …]`: the context ablation of the phantom
+ * [--batch-size 2048] [--hidden 128] [--sigma 1] [--overlap 0.25] [--cells hu_tissue,…] [--condition-spacing X,Y,Z] [--condition-masking checkerboard] [--backend …]`: the context ablation of the phantom
  * benchmark (`fitContextAblation` of src/inference). On the run's preprocessed grid it fits the same Gaussian
  * q(y | c) for y ∈ {HU, the run's descriptor} × c ∈ {ground-truth tissue, the run's condition model, none}, on the same
  * voxels of the training phantoms, and writes `OUT/<y>_<c>/<stem>_anomaly.nii.gz` for every test phantom (float32
@@ -28,6 +28,7 @@ import { writeRunRecord, writeVolume } from "../src/io/mod.ts";
 import { initBackend } from "../src/nn/mod.ts";
 import {
   backendFlag,
+  conditionMaskingFlag,
   intFlag,
   numberFlag,
   parseFlags,
@@ -41,7 +42,7 @@ import { listPhantoms, readPairs } from "./_phantom_files.ts";
 
 const USAGE = `usage: deno task ablate --run RUN --train DIR --test DIR --out OUT [--steps 3000] [--seed 0]
     [--rows-per-scan 60000] [--batch-size 2048] [--hidden 128] [--sigma 1] [--overlap 0.25] [--cells A,B]
-    [--condition-spacing X,Y,Z] [--backend auto|cpu|wasm|webgpu|tensorflow]
+    [--condition-spacing X,Y,Z] [--condition-masking checkerboard] [--backend auto|cpu|wasm|webgpu|tensorflow]
   --run RUN            a run fitted with --condition masked (RUN/descriptor, RUN/condition, RUN/density)
   --train DIR          training phantoms with tissue labels (deno task phantoms … --write-tissue)
   --test DIR           test phantoms, same files; each gets OUT/<y>_<c>/phantom_NNNN_anomaly.nii.gz
@@ -57,7 +58,9 @@ const USAGE = `usage: deno task ablate --run RUN --train DIR --test DIR --out OU
                        (default: all six)
   --condition-spacing X,Y,Z
                        run the condition model on the scan resampled to this spacing in mm, its output brought
-                       back trilinearly (default: the run's preprocessing grid)`;
+                       back trilinearly (default: the run's preprocessing grid)
+  --condition-masking checkerboard
+                       give each voxel the condition computed with its own block of the window hidden`;
 
 await runTask("ablate", async () => {
   const { values } = parseFlags({
@@ -74,6 +77,7 @@ await runTask("ablate", async () => {
     overlap: { type: "string" },
     cells: { type: "string" },
     "condition-spacing": { type: "string" },
+    "condition-masking": { type: "string" },
     backend: { type: "string" },
     help: { type: "boolean", short: "h" },
   }, USAGE);
@@ -107,13 +111,18 @@ await runTask("ablate", async () => {
       ? null
       : vec3Flag(values["condition-spacing"], "--condition-spacing", [2, 2, 3]),
   };
+  const conditionMasking = conditionMaskingFlag(values["condition-masking"]);
   const backend = backendFlag(values.backend);
   const trainFiles = await listPhantoms(trainDir, "--train");
   const testFiles = await listPhantoms(testDir, "--test");
   const report = await initBackend(backend);
   console.error(`ablate: backend ${report.name} (${report.reason})`);
   const loaded = await loadAnomalyModels(run);
-  const models = { ...loaded, conditionSpacingMm: config.conditionSpacingMm };
+  const models = {
+    ...loaded,
+    extractor: { ...loaded.extractor, conditionMasking },
+    conditionSpacingMm: config.conditionSpacingMm,
+  };
   try {
     if (models.spec.conditionKind !== "masked") {
       throw new UsageError(
@@ -127,6 +136,7 @@ await runTask("ablate", async () => {
       config: {
         ...config,
         cells: config.cells.map(ablationCellName),
+        conditionMasking,
         pipeline: models.spec,
         trainScans: trainFiles.map((f) => f.stem),
         testScans: testFiles.map((f) => f.stem),

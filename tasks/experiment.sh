@@ -4,10 +4,10 @@
 # (flow + masked condition; unconditional Gaussian, no condition) → anomaly maps of the test phantoms → voxel AUROC
 # inside the body for both, next to the trivial raw-HU score. Every step is a `deno task` of the kit.
 # Usage: [STEPS=400] [LR=1e-3] [SPACING=2,2,3] [DESCRIPTOR_FLAGS=--no-augment] [CONDITION_FLAGS=…] [SCORE_MODE=window]
-#        [CONDITION_SPACING=4,4,6] bash tasks/experiment.sh [OUT_DIR]
+#        [FIT_FLAGS="--condition-spacing 4,4,6"] bash tasks/experiment.sh [OUT_DIR]
 #        (default OUT_DIR data/experiment; DESCRIPTOR_FLAGS / CONDITION_FLAGS: extra `deno task train` flags of one model;
 #        SCORE_MODE: `deno task infer --score-mode`, window = METHOD §6 (default), features = the faster CPU variant;
-#        CONDITION_SPACING: `deno task fit --condition-spacing` of the flow, the condition model's grid in mm)
+#        FIT_FLAGS: extra `deno task fit` flags of the flow + masked fit, e.g. --condition-spacing, --condition-masking)
 set -euo pipefail
 out="${1:-data/experiment}"
 steps="${STEPS:-400}"
@@ -16,8 +16,7 @@ lr="${LR:-1e-3}"
 descriptor_flags="${DESCRIPTOR_FLAGS:-}"
 condition_flags="${CONDITION_FLAGS:-}"
 score_mode="${SCORE_MODE:-window}"
-condition_spacing=()
-[ -n "${CONDITION_SPACING:-}" ] && condition_spacing=(--condition-spacing "$CONDITION_SPACING")
+fit_flags="${FIT_FLAGS:-}"
 mkdir -p "$out"
 t0=$(date +%s)
 stamp() { echo "[experiment $(( $(date +%s) - t0 )) s] $*" >&2; }
@@ -38,9 +37,10 @@ done
 mkdir -p "$out/run_uncond"
 ln -sfn "$(realpath "$out/run/descriptor")" "$out/run_uncond/descriptor"
 
-stamp "density: flow + masked ${condition_spacing[*]}"
+stamp "density: flow + masked $fit_flags"
+# shellcheck disable=SC2086 # fit_flags holds zero or more flags
 deno task fit --run "$out/run" --density flow --condition masked --data "$out/train" --steps 800 \
-  --batch-size 1024 --hidden 64 --seed 1 "${condition_spacing[@]}" >/dev/null
+  --batch-size 1024 --hidden 64 --seed 1 $fit_flags >/dev/null
 stamp "density: gaussian-uncond + none"
 deno task fit --run "$out/run_uncond" --density gaussian-uncond --condition none --data "$out/train" --steps 64 \
   --batch-size 4096 --seed 1 >/dev/null

@@ -1,7 +1,7 @@
 /**
  * `deno task fit --run RUN_DIR --density flow|gaussian|gaussian-uncond --condition masked|positional|none
  * --data DIR_OR_MANIFEST [--steps N] [--seed S] [--batch-size B] [--windows-per-scan W] [--samples-per-window K]
- * [--condition-spacing X,Y,Z] [--resume] [--backend …]`: fits q(y | c) on features of training scans (METHOD §5). Reads the frozen networks from
+ * [--condition-spacing X,Y,Z] [--condition-masking checkerboard] [--resume] [--backend …]`: fits q(y | c) on features of training scans (METHOD §5). Reads the frozen networks from
  * `RUN_DIR/descriptor` (and `RUN_DIR/condition` for `masked`), writes `RUN_DIR/density/` (config.json, log.jsonl,
  * checkpoint.bin, pipeline.json).
  *
@@ -28,6 +28,7 @@ import { initBackend } from "../src/nn/mod.ts";
 import { listScans, loadPretrained, type PretrainConfig, ScanCache } from "../src/ssl/mod.ts";
 import {
   backendFlag,
+  conditionMaskingFlag,
   intFlag,
   numberFlag,
   parseFlags,
@@ -42,10 +43,14 @@ const USAGE = `usage: deno task fit --run RUN_DIR --density ${DENSITY_KINDS.join
   CONDITION_KINDS.join("|")
 } \\
     --data DIR_OR_MANIFEST [--steps 2000] [--seed 0] [--batch-size 4096] [--windows-per-scan 16]
-    [--samples-per-window 2048] [--positional-dim 36] [--hidden 256] [--lr 1e-3] [--noise-std 0.01] [--condition-spacing X,Y,Z] [--resume]
+    [--samples-per-window 2048] [--positional-dim 36] [--hidden 256] [--lr 1e-3] [--noise-std 0.01] [--condition-spacing X,Y,Z]
+    [--condition-masking checkerboard] [--resume]
     [--backend auto|cpu|wasm|webgpu|tensorflow]
   --condition-spacing X,Y,Z  (masked) run the condition model on scans resampled to this spacing in mm, its
-                             output brought back trilinearly; inference reuses it (default: the preprocessing grid)`;
+                             output brought back trilinearly; inference reuses it (default: the preprocessing grid)
+  --condition-masking checkerboard
+                             (masked) give each voxel the condition computed with its own block of the window
+                             hidden (two passes of the condition model); inference reuses it (default: none)`;
 
 await runTask("fit", async () => {
   const { values } = parseFlags({
@@ -63,6 +68,7 @@ await runTask("fit", async () => {
     "noise-std": { type: "string" },
     lr: { type: "string" },
     "condition-spacing": { type: "string" },
+    "condition-masking": { type: "string" },
     resume: { type: "boolean" },
     backend: { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -105,6 +111,13 @@ await runTask("fit", async () => {
         "(--condition masked)",
     );
   }
+  const conditionMasking = conditionMaskingFlag(values["condition-masking"]);
+  if (conditionMasking && conditionKind !== "masked") {
+    throw new UsageError(
+      `Cannot use --condition-masking with --condition ${conditionKind}: it masks the input of the condition model ` +
+        "(--condition masked)",
+    );
+  }
   const windowsPerScan = intFlag(values["windows-per-scan"], "--windows-per-scan", 16, 1);
   const samplesPerWindow = intFlag(values["samples-per-window"], "--samples-per-window", 2048, 1);
 
@@ -117,6 +130,7 @@ await runTask("fit", async () => {
     condition: cond?.model ?? null,
     conditionKind,
     positionalDim,
+    conditionMasking,
   };
   const windowVox = desc.config.cropVox;
   const preprocessSpacingMm = desc.config.preprocessSpacingMm;
@@ -179,6 +193,7 @@ await runTask("fit", async () => {
     preprocessSpacingMm,
     clahe,
     conditionSpacingMm,
+    conditionMasking,
   });
   console.error(`fit: ${result.step} steps`);
   model.dispose();

@@ -35,6 +35,15 @@ export interface FeatureExtractor {
   conditionKind: ConditionKind;
   /** Width of the positional encoding (a multiple of 6; `positional` only). */
   positionalDim: number;
+  /**
+   * Test-time masking of the condition network's input (`masked` only; this project's option, not in METHOD):
+   * `checkerboard` cuts each window into blocks of a quarter of the window per axis (the training masks' blocks),
+   * runs g twice, once with the blocks of even (bi + bj + bk) hidden and once with the odd ones, and gives each voxel
+   * the condition of the pass that hid its own block — so c is inferred from the surroundings, as in training, and
+   * cannot copy a lesion that fills the voxel's block. Twice the condition network's cost. `null`/absent: g sees the
+   * whole window (METHOD §4). @default {null}
+   */
+  conditionMasking?: "checkerboard" | null;
 }
 
 /** Descriptor width Dy of an extractor. */
@@ -71,8 +80,7 @@ export async function windowFeatures(
   const [yT, cT] = tf.tidy(() => {
     const x = tf.tensor5d(windows, [n, wk, wj, wi, 1]);
     const y = ext.descriptor.apply(x);
-    const c = ext.conditionKind === "masked" ? ext.condition!.apply(x) : null;
-    return c ? [y, c] : [y];
+    return ext.conditionKind === "masked" ? [y, conditionOf(ext, x, windowVox)] : [y];
   });
   const y = (await yT.data()) as Float32Array;
   yT.dispose();
@@ -85,6 +93,60 @@ export async function windowFeatures(
     c = positionalEncoding(coords, ext.positionalDim);
   }
   return { y, c };
+}
+
+/** g(x) of `[n, wk, wj, wi, 1]` windows, with the extractor's test-time masking (call inside `tf.tidy`). */
+function conditionOf(ext: FeatureExtractor, x: tf.Tensor5D, windowVox: Vec3): tf.Tensor5D {
+  if (!ext.condition) throw new RangeError('Cannot use condition "masked" without a condition model');
+  if (ext.conditionMasking !== "checkerboard") return ext.condition.apply(x);
+  const [wi, wj, wk] = windowVox;
+  const even = tf.tile(tf.tensor5d(checkerboardMask(windowVox), [1, wk, wj, wi, 1]), [x.shape[0], 1, 1, 1, 1]);
+  const odd = tf.sub(1, even) as tf.Tensor5D;
+  const cEven = ext.condition.apply(x, even), cOdd = ext.condition.apply(x, odd);
+  return tf.add(tf.mul(cEven, even), tf.mul(cOdd, odd)) as tf.Tensor5D;
+}
+
+/**
+ * The condition c = g(x) alone of a batch of windows (`masked` only), with the extractor's `conditionMasking`.
+ *
+ * @param ext The frozen networks (`conditionKind` "masked").
+ * @param windows `[n, wk, wj, wi, 1]` intensities in [0, 1] (NDHWC).
+ * @param n Number of windows.
+ * @param windowVox Window size `[wi, wj, wk]`.
+ * @returns c `[n·V, Dc]`, row-major, rows in window-voxel order.
+ */
+export async function windowConditions(
+  ext: FeatureExtractor,
+  windows: Float32Array,
+  n: number,
+  windowVox: Vec3,
+): Promise<Float32Array> {
+  const [wi, wj, wk] = windowVox;
+  const cT = tf.tidy(() => conditionOf(ext, tf.tensor5d(windows, [n, wk, wj, wi, 1]), windowVox));
+  const c = (await cT.data()) as Float32Array;
+  cT.dispose();
+  return c;
+}
+
+/**
+ * The checkerboard block mask of a window (1 = hidden), `[wk, wj, wi]` with i fastest: blocks of
+ * `ceil(window / 4)` voxels per axis, hidden where the block indices (bi + bj + bk) are even.
+ *
+ * @param windowVox Window size `[wi, wj, wk]`.
+ * @returns 0/1 values, float32, one per window voxel.
+ */
+export function checkerboardMask(windowVox: Vec3): Float32Array {
+  const [wi, wj, wk] = windowVox;
+  const [bi, bj, bk] = windowVox.map((w) => Math.max(1, Math.ceil(w / 4)));
+  const out = new Float32Array(wi * wj * wk);
+  for (let k = 0, q = 0; k < wk; k++) {
+    for (let j = 0; j < wj; j++) {
+      for (let i = 0; i < wi; i++, q++) {
+        out[q] = (Math.floor(i / bi) + Math.floor(j / bj) + Math.floor(k / bk)) % 2 === 0 ? 1 : 0;
+      }
+    }
+  }
+  return out;
 }
 
 /** Options for {@linkcode collectFeatures}. */

@@ -6,9 +6,14 @@
  * @module
  */
 import { createVolume, type Vec3, type Volume } from "../io/mod.ts";
-import type { DenseModel } from "../models/mod.ts";
 import { type PreprocessCtOptions, type PreprocessedCt, resampleToGrid, resampleToSpacing } from "../preprocess/mod.ts";
-import { conditionDim, descriptorDim, type FeatureExtractor, windowFeatures } from "../density/mod.ts";
+import {
+  conditionDim,
+  descriptorDim,
+  type FeatureExtractor,
+  windowConditions,
+  windowFeatures,
+} from "../density/mod.ts";
 import { slidingWindowChannels } from "./sliding_window.ts";
 import { windowPositions } from "./window_positions.ts";
 
@@ -155,22 +160,16 @@ export async function featureMaps(
   return { channels, dy, dc };
 }
 
-/** The maps of one network run alone (as the "descriptor" of an extractor without condition) over a volume. */
-function networkMaps(
-  net: DenseModel,
+/** Sliding-window maps of a per-window function with `width` output channels over a volume. */
+function mapsOf(
+  perWindow: (windows: Float32Array, n: number) => Promise<Float32Array>,
+  width: number,
   input: Volume<Float32Array>,
   windowVox: Vec3,
   options: FeatureMapOptions,
 ): Promise<Volume<Float32Array>[]> {
   const { overlap = 0.5, batchSize = 2, onProgress } = options;
-  const alone: FeatureExtractor = { descriptor: net, condition: null, conditionKind: "none", positionalDim: 0 };
-  return slidingWindowChannels(input, async (windows, n) => (await windowFeatures(alone, windows, n, windowVox)).y, {
-    windowVox,
-    overlap,
-    batchSize,
-    outChannels: descriptorDim(alone),
-    onProgress,
-  });
+  return slidingWindowChannels(input, perWindow, { windowVox, overlap, batchSize, outChannels: width, onProgress });
 }
 
 /**
@@ -199,7 +198,13 @@ export async function conditionMaps(
       `Cannot compute condition maps on a coarser grid: the condition is "${extractor.conditionKind}": expected "masked"`,
     );
   }
-  const coarse = await networkMaps(extractor.condition, resampleToSpacing(image, spacingMm), windowVox, options);
+  const coarse = await mapsOf(
+    (windows, n) => windowConditions(extractor, windows, n, windowVox),
+    conditionDim(extractor),
+    resampleToSpacing(image, spacingMm),
+    windowVox,
+    options,
+  );
   return coarse.map((ch) => resampleToGrid(ch, image, { outside: "clamp" }));
 }
 
@@ -222,10 +227,17 @@ async function coarseConditionMaps(
   const { overlap = 0.5, onProgress } = options;
   const fine = windowCount(image.shape, windowVox, overlap);
   const total = fine + windowCount(resampleToSpacing(image, spacingMm).shape, windowVox, overlap);
-  const y = await networkMaps(extractor.descriptor, image, windowVox, {
-    ...options,
-    onProgress: onProgress ? (done) => onProgress(done, total) : undefined,
-  });
+  const alone: FeatureExtractor = { ...extractor, condition: null, conditionKind: "none" };
+  const y = await mapsOf(
+    async (windows, n) => (await windowFeatures(alone, windows, n, windowVox)).y,
+    descriptorDim(extractor),
+    image,
+    windowVox,
+    {
+      ...options,
+      onProgress: onProgress ? (done) => onProgress(done, total) : undefined,
+    },
+  );
   const c = await conditionMaps(image, extractor, windowVox, spacingMm, {
     ...options,
     onProgress: onProgress ? (done) => onProgress(fine + done, total) : undefined,

@@ -27,6 +27,8 @@ export interface PipelineSpec {
    * (absent in specs written before it existed).
    */
   conditionSpacingMm?: Vec3 | null;
+  /** Test-time masking of the condition network (`FeatureExtractor.conditionMasking`); absent in older specs: none. */
+  conditionMasking?: "checkerboard" | null;
 }
 
 /** File names in a run folder. */
@@ -74,6 +76,7 @@ export async function loadAnomalyModels(runDir: string): Promise<LoadedAnomalyMo
     condition,
     conditionKind: spec.conditionKind,
     positionalDim: spec.positionalDim,
+    conditionMasking: spec.conditionMasking ?? null,
   };
   return {
     extractor,

@@ -1,8 +1,9 @@
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertLessOrEqual, assertRejects, assertStringIncludes } from "@std/assert";
 import { generatePhantom, Rng } from "../../src/data/mod.ts";
-import { collectFeatures, type FeatureExtractor } from "../../src/density/mod.ts";
+import { checkerboardMask, collectFeatures, type FeatureExtractor, windowFeatures } from "../../src/density/mod.ts";
 import { createVolume, type Vec3 } from "../../src/io/mod.ts";
 import { DenseModel } from "../../src/models/mod.ts";
+import { tf } from "../../src/nn/mod.ts";
 import { preprocessCt } from "../../src/preprocess/mod.ts";
 import { createTrainingScan } from "../../src/ssl/mod.ts";
 import { useCpu } from "./_fixtures.ts";
@@ -53,6 +54,53 @@ Deno.test("collectFeatures() with precomputed condition volumes reads c at each 
       collectFeatures([scan], none, new Rng(5), { ...OPTIONS, conditionVolumes: [volumes] })
     );
     assertStringIncludes(e.message, 'for the "none" condition: expected "masked"');
+  } finally {
+    ext.descriptor.dispose();
+    ext.condition!.dispose();
+  }
+});
+
+Deno.test("checkerboardMask() hides alternate quarter-window blocks", () => {
+  const m = checkerboardMask([32, 16, 8]); // blocks 8×4×2
+  assertEquals(m.length, 32 * 16 * 8);
+  const at = (i: number, j: number, k: number) => m[i + 32 * (j + 16 * k)];
+  assertEquals([at(0, 0, 0), at(7, 3, 1), at(8, 0, 0), at(8, 4, 0), at(8, 4, 2), at(31, 15, 7)], [1, 1, 0, 1, 0, 0]);
+  assertEquals(m.reduce((a, v) => a + v, 0), m.length / 2);
+  assertEquals(checkerboardMask([3, 3, 3]).length, 27, "windows smaller than 4 voxels: blocks of one voxel");
+});
+
+Deno.test("windowFeatures() with checkerboard masking gives each voxel g(x) with its own block hidden", async () => {
+  await useCpu();
+  const ext: FeatureExtractor = {
+    descriptor: new DenseModel("descriptor", "tiny", new Rng(1)),
+    condition: new DenseModel("condition", "tiny", new Rng(2)),
+    conditionKind: "masked",
+    positionalDim: 0,
+    conditionMasking: "checkerboard",
+  };
+  try {
+    const w: Vec3 = [16, 16, 16];
+    const rng = new Rng(4);
+    const windows = Float32Array.from({ length: 2 * 16 ** 3 }, () => rng.uniform(0, 1));
+    const masked = await windowFeatures(ext, windows, 2, w);
+    const plain = await windowFeatures({ ...ext, conditionMasking: null }, windows, 2, w);
+    assertEquals(masked.y, plain.y, "the descriptor is untouched");
+    const mask = checkerboardMask(w);
+    const [even, odd] = tf.tidy(() => {
+      const x = tf.tensor5d(windows, [2, 16, 16, 16, 1]);
+      const m = tf.tile(tf.tensor5d(mask, [1, 16, 16, 16, 1]), [2, 1, 1, 1, 1]);
+      return [ext.condition!.apply(x, m).dataSync(), ext.condition!.apply(x, tf.sub(1, m) as tf.Tensor5D).dataSync()];
+    });
+    let maxDiff = 0, changed = 0;
+    for (let v = 0; v < 2 * 16 ** 3; v++) {
+      const want = mask[v % 16 ** 3] === 1 ? even : odd;
+      for (let d = 0; d < 32; d += 5) {
+        maxDiff = Math.max(maxDiff, Math.abs(masked.c![32 * v + d] - want[32 * v + d]));
+        if (Math.abs(masked.c![32 * v + d] - plain.c![32 * v + d]) > 1e-4) changed++;
+      }
+    }
+    assertLessOrEqual(maxDiff, 1e-5);
+    assert(changed > 0, "hiding blocks changes the condition");
   } finally {
     ext.descriptor.dispose();
     ext.condition!.dispose();

@@ -88,6 +88,13 @@ for (const conditionKind of ["none", "masked", "positional"] as const) {
         }
         assert(outside > 0);
       }
+      if (conditionKind === "masked") {
+        // Test-time checkerboard masking of the condition network: another finite map on the input's grid.
+        const extractor = { ...models.extractor, conditionMasking: "checkerboard" as const };
+        const map = await anomalyMap(ct, { ...models, extractor }, { overlap: 0.5, batchSize: 2 });
+        assert(sameGrid(map, ct, 1e-6) && map.data.every(Number.isFinite));
+        assert(map.data.some((v, i) => Math.abs(v - plain.window[i]) > 1e-3), "masking changes the map");
+      }
     } finally {
       models.extractor.descriptor.dispose();
       models.extractor.condition?.dispose();

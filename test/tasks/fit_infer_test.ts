@@ -100,6 +100,8 @@ Deno.test("deno task fit and deno task infer write a density run and anomaly map
       "16",
       "--condition-spacing",
       "12,12,12",
+      "--condition-masking",
+      "checkerboard",
       ...fitArgs,
       "--steps",
       "2",
@@ -160,6 +162,32 @@ Deno.test("deno task fit and infer reject bad flags (exit 2) and incomplete runs
   ]);
   assertEquals(badSpacing.code, 2);
   assertStringIncludes(badSpacing.stderr, 'Cannot use --condition-spacing "4,4"');
+  const masking = await runTaskFile("fit", [
+    "--run",
+    "x",
+    "--density",
+    "flow",
+    "--data",
+    "y",
+    "--condition-masking",
+    "all",
+  ]);
+  assertEquals(masking.code, 2);
+  assertStringIncludes(masking.stderr, 'Cannot use --condition-masking "all": expected checkerboard');
+  const maskingNone = await runTaskFile("fit", [
+    "--run",
+    "x",
+    "--density",
+    "flow",
+    "--condition",
+    "positional",
+    "--data",
+    "y",
+    "--condition-masking",
+    "checkerboard",
+  ]);
+  assertEquals(maskingNone.code, 2);
+  assertStringIncludes(maskingNone.stderr, "Cannot use --condition-masking with --condition positional");
   const noInputs = await runTaskFile("infer", ["--run", "x", "--out", "y"]);
   assertEquals(noInputs.code, 2);
   const { dir, cleanup } = await tempDir();
