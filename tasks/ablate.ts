@@ -22,7 +22,7 @@ import {
   ablationCellName,
   contextAblationMaps,
   fitContextAblation,
-  loadAnomalyModels,
+  loadFeatureModels,
 } from "../src/inference/mod.ts";
 import { writeRunRecord, writeVolume } from "../src/io/mod.ts";
 import { initBackend } from "../src/nn/mod.ts";
@@ -43,7 +43,7 @@ import { listPhantoms, readPairs } from "./_phantom_files.ts";
 const USAGE = `usage: deno task ablate --run RUN --train DIR --test DIR --out OUT [--steps 3000] [--seed 0]
     [--rows-per-scan 60000] [--batch-size 2048] [--hidden 128] [--sigma 1] [--overlap 0.25] [--cells A,B]
     [--condition-spacing X,Y,Z] [--condition-masking checkerboard] [--backend auto|cpu|wasm|webgpu|tensorflow]
-  --run RUN            a run fitted with --condition masked (RUN/descriptor, RUN/condition, RUN/density)
+  --run RUN            a run folder with RUN/descriptor and RUN/condition (no density needed)
   --train DIR          training phantoms with tissue labels (deno task phantoms … --write-tissue)
   --test DIR           test phantoms, same files; each gets OUT/<y>_<c>/phantom_NNNN_anomaly.nii.gz
   --out OUT            output folder: one sub-folder per cell, and config.json
@@ -117,19 +117,13 @@ await runTask("ablate", async () => {
   const testFiles = await listPhantoms(testDir, "--test");
   const report = await initBackend(backend);
   console.error(`ablate: backend ${report.name} (${report.reason})`);
-  const loaded = await loadAnomalyModels(run);
+  const loaded = await loadFeatureModels(run);
   const models = {
     ...loaded,
     extractor: { ...loaded.extractor, conditionMasking },
     conditionSpacingMm: config.conditionSpacingMm,
   };
   try {
-    if (models.spec.conditionKind !== "masked") {
-      throw new UsageError(
-        `Cannot ablate run "${run}": its density was fitted with --condition ${models.spec.conditionKind}: ` +
-          "expected a run fitted with --condition masked (it needs the condition model)",
-      );
-    }
     await Deno.mkdir(out, { recursive: true });
     await writeRunRecord(out, {
       task: "ablate",
@@ -137,7 +131,8 @@ await runTask("ablate", async () => {
         ...config,
         cells: config.cells.map(ablationCellName),
         conditionMasking,
-        pipeline: models.spec,
+        windowVox: models.windowVox,
+        preprocess: models.preprocess,
         trainScans: trainFiles.map((f) => f.stem),
         testScans: testFiles.map((f) => f.stem),
         model: { kind: "gaussian", hiddenDim: config.hidden, hiddenLayers: 2 },

@@ -23,9 +23,9 @@ import {
   parseDensityKind,
   samplePool,
 } from "../src/density/mod.ts";
-import { conditionMaps, PIPELINE_FILES, savePipelineSpec } from "../src/inference/mod.ts";
+import { checkSamePreprocessing, conditionMaps, PIPELINE_FILES, savePipelineSpec } from "../src/inference/mod.ts";
 import { initBackend } from "../src/nn/mod.ts";
-import { listScans, loadPretrained, type PretrainConfig, ScanCache } from "../src/ssl/mod.ts";
+import { listScans, loadPretrained, ScanCache } from "../src/ssl/mod.ts";
 import {
   backendFlag,
   conditionMaskingFlag,
@@ -201,15 +201,3 @@ await runTask("fit", async () => {
   cond?.model.dispose();
   console.log(out);
 });
-
-/** The condition model must have seen scans preprocessed as the descriptor's: one image feeds both at inference. */
-function checkSamePreprocessing(desc: PretrainConfig, cond: PretrainConfig, run: string): void {
-  const d = JSON.stringify([desc.preprocessSpacingMm, desc.clahe]);
-  const c = JSON.stringify([cond.preprocessSpacingMm, cond.clahe]);
-  if (d !== c) {
-    throw new Error(
-      `Cannot fit run "${run}": descriptor and condition were trained on differently preprocessed scans ` +
-        `([spacing, CLAHE] ${d} vs ${c}); retrain one with the other's --preprocess-spacing / --clahe`,
-    );
-  }
-}

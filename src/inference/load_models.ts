@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { type Vec3, writeJsonAtomic } from "../io/mod.ts";
 import { type ConditionKind, DENSITY_RUN_FILES, type FeatureExtractor, loadDensity } from "../density/mod.ts";
 import type { ClaheOptions } from "../preprocess/mod.ts";
-import { loadPretrained } from "../ssl/mod.ts";
+import { loadPretrained, type PretrainConfig } from "../ssl/mod.ts";
 import type { AnomalyModels } from "./anomaly_map.ts";
+import type { FeatureMapModels } from "./feature_maps.ts";
 
 /** How the density's features were made: saved as `RUN/density/pipeline.json` by the fit, read by inference. */
 export interface PipelineSpec {
@@ -89,6 +90,56 @@ export async function loadAnomalyModels(runDir: string): Promise<LoadedAnomalyMo
       descriptor.dispose();
       condition?.dispose();
       density.dispose();
+    },
+  };
+}
+
+/**
+ * Checks that the condition model saw scans preprocessed as the descriptor's (one image feeds both at inference).
+ *
+ * @throws {Error} Naming both settings and the fix when the spacing or CLAHE differ.
+ */
+export function checkSamePreprocessing(desc: PretrainConfig, cond: PretrainConfig, runDir: string): void {
+  const d = JSON.stringify([desc.preprocessSpacingMm, desc.clahe]);
+  const c = JSON.stringify([cond.preprocessSpacingMm, cond.clahe]);
+  if (d !== c) {
+    throw new Error(
+      `Cannot fit run "${runDir}": descriptor and condition were trained on differently preprocessed scans ` +
+        `([spacing, CLAHE] ${d} vs ${c}); retrain one with the other's --preprocess-spacing / --clahe`,
+    );
+  }
+}
+
+/** The frozen networks of a run, without a density, plus a `dispose()`. */
+export interface LoadedFeatureModels extends FeatureMapModels {
+  dispose(): void;
+}
+
+/**
+ * Loads the frozen descriptor and condition model of a run folder (`RUN/descriptor`, `RUN/condition`) as a
+ * `masked` extractor, with the descriptor's window (training crop) and preprocessing; no density is needed.
+ *
+ * @param runDir Folder with `descriptor/` and `condition/` pretraining runs.
+ * @throws {Error} Naming the missing file, or when the two were trained on differently preprocessed scans.
+ */
+export async function loadFeatureModels(runDir: string): Promise<LoadedFeatureModels> {
+  const desc = await loadPretrained(join(runDir, PIPELINE_FILES.descriptor));
+  let cond;
+  try {
+    cond = await loadPretrained(join(runDir, PIPELINE_FILES.condition));
+    checkSamePreprocessing(desc.config, cond.config, runDir);
+  } catch (e) {
+    desc.model.dispose();
+    cond?.model.dispose();
+    throw e;
+  }
+  return {
+    extractor: { descriptor: desc.model, condition: cond.model, conditionKind: "masked", positionalDim: 0 },
+    windowVox: desc.config.cropVox,
+    preprocess: { spacingMm: desc.config.preprocessSpacingMm, clahe: desc.config.clahe },
+    dispose() {
+      desc.model.dispose();
+      cond.model.dispose();
     },
   };
 }
