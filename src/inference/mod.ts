@@ -1,9 +1,10 @@
 /**
  * Inference stage (METHOD §6): sliding-window inference with Gaussian blending over any {@linkcode Predictor}, and
- * the output side (mask to the body, back onto the scan's grid), and `anomalyMap`, the adapter that runs the
- * frozen networks and the density through it; `contextOracleMap` gives the map of the context-oracle reference the
- * same output side. The inferer itself (`sliding_window.ts`) imports neither tfjs nor ONNX Runtime; only
- * `anomaly_map.ts` (and, through the density stage, `context_oracle_map.ts`) does.
+ * the output side (mask to the body, back onto the scan's grid); `featureMaps`, the frozen networks' descriptor and
+ * condition over a whole scan (optionally the condition on a coarser grid); `anomalyMap`, the adapter that runs the
+ * networks and the density through it; `contextOracleMap` and the context ablation (`fitContextAblation`,
+ * `contextAblationMaps`), diagnostics that use ground-truth tissue labels. The inferer itself (`sliding_window.ts`)
+ * imports neither tfjs nor ONNX Runtime.
  *
  * @module
  */
