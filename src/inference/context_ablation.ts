@@ -196,10 +196,10 @@ export interface ContextAblation {
 }
 
 /**
- * Fits the densities of the ablation (all six cells unless `cells` says otherwise) on the same rows: `rowsPerScan` body voxels per training scan (scan s drawn
- * with `Rng(deriveSeed(seed, "rows", s))`), one `fitRowGaussian` per cell with the same options and seed (y = HU with
- * `noiseStd`, y = descriptor with `descriptorNoiseStd`). Memory: the pools, `rowsPerScan × scans × (2 + Dy + labels +
- * Dc) × 4` bytes, plus one scan's feature maps.
+ * Fits the densities of the ablation (all six cells unless `cells` says otherwise) on the same rows: `rowsPerScan`
+ * body voxels per training scan (scan s drawn with `Rng(deriveSeed(seed, "rows", s))`), one `fitRowGaussian` per cell
+ * with the same options and seed (y = HU with `noiseStd`, y = descriptor with `descriptorNoiseStd`). Memory: the
+ * pools, `rowsPerScan × scans × (2 + Dy + labels + Dc) × 4` bytes, plus one scan's feature maps.
  *
  * @param pairs Training CTs with their tissue labels, read lazily.
  * @param models The run's frozen networks (condition kind `masked`).
