@@ -30,7 +30,20 @@ for (const name of names) {
       const { dir, cleanup } = await tempDir();
       try {
         const out = await new Deno.Command(JUPYTER, {
-          args: ["nbconvert", "--to", "notebook", "--execute", `${NOTEBOOKS}${name}`, "--output", `${dir}/out.ipynb`],
+          // nbclient waits only 4 s (its default) for a cell's outputs after the execute reply and then drops them
+          // silently; a figure display of several MB under CI load can take longer, so wait up to 120 s, and fail
+          // loudly rather than lose output.
+          args: [
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--ExecutePreprocessor.iopub_timeout=120",
+            "--ExecutePreprocessor.raise_on_iopub_timeout=True",
+            `${NOTEBOOKS}${name}`,
+            "--output",
+            `${dir}/out.ipynb`,
+          ],
           cwd: NOTEBOOKS,
           stdout: "piped",
           stderr: "piped",
