@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { deriveSeed, Rng } from "../src/data/mod.ts";
 import {
   collectFeatures,
+  concatPool,
   CONDITION_KINDS,
   conditionDim,
   type ConditionKind,
@@ -158,20 +159,9 @@ await runTask("fit", async () => {
     );
   }
   const dy = descriptorDim(extractor), dc = conditionDim(extractor);
-  const count = pools.reduce((a, p) => a + p.count, 0);
-  const pool = {
-    y: new Float32Array(count * dy),
-    c: dc > 0 ? new Float32Array(count * dc) : null,
-    count,
-    dy,
-    dc,
-  };
-  let row = 0;
-  for (const p of pools) {
-    pool.y.set(p.y, row * dy);
-    if (pool.c && p.c) pool.c.set(p.c, row * dc);
-    row += p.count;
-  }
+  const pool = concatPool(pools, dy, dc);
+  pools.length = 0;
+  const count = pool.count;
   console.error(`fit: ${count} (y, c) rows from ${paths.length} scans, Dy ${dy}, Dc ${dc} (${conditionKind})`);
   const hiddenDim = intFlag(values.hidden, "--hidden", 256, 1);
   const model = createDensityModel(

@@ -23,14 +23,8 @@ import { tf } from "../nn/mod.ts";
 import { bodyMask, gaussianFilter3d, resampleToSpacing } from "../preprocess/mod.ts";
 import type { DensityModel } from "./density_model.ts";
 import type { DensityFitResult, DensityStep } from "./fit_density.ts";
-import type { FeaturePool } from "./features.ts";
-import {
-  checkRowGaussianOptions,
-  concatPool,
-  drawWithoutReplacement,
-  fitRowGaussian,
-  gatherRows,
-} from "./row_gaussian.ts";
+import { concatPool, type FeaturePool } from "./features.ts";
+import { checkRowGaussianOptions, drawWithoutReplacement, fitRowGaussian, gatherRows } from "./row_gaussian.ts";
 
 /** HU window applied before the features: air below, bone above are clipped. */
 export const CONTEXT_ORACLE_HU_RANGE: readonly [number, number] = [-1000, 300];
@@ -112,16 +106,6 @@ export function contextOracleFeatures(
   const grid = resampleToSpacing(reorient(ct), spacingMm); // throws RangeError on a bad spacing
   const labelGrid = resampleToSpacing(reorient(tissue), spacingMm, { order: "nearest" });
   const n = grid.data.length;
-  const present = new Uint8Array(256);
-  for (let p = 0; p < n; p++) present[labelGrid.data[p]] = 1;
-  for (let l = labels; l < 256; l++) {
-    if (present[l]) {
-      throw new RangeError(
-        `Cannot compute context-oracle features: the tissue labels hold the value ${l}: expected values below ` +
-          `labels = ${labels}`,
-      );
-    }
-  }
   const body = bodyMask(grid).data;
   let count = 0;
   for (let p = 0; p < n; p++) count += body[p];
@@ -133,8 +117,8 @@ export function contextOracleFeatures(
   const voxels = new Uint32Array(count);
   for (let p = 0, r = 0; p < n; p++) if (body[p]) voxels[r++] = p;
 
+  const c = tissueContextRows(labelGrid.data, grid.shape, voxels, labels, sigmaVoxels); // checks the labels
   const y = intensityRows(grid.data, grid.shape, voxels, sigmaVoxels);
-  const c = tissueContextRows(labelGrid.data, grid.shape, voxels, labels, sigmaVoxels);
   return { grid, body, voxels, y, c, count, dy: 2, dc: labels };
 }
 
@@ -190,7 +174,9 @@ export function tissueContextRows(
   for (let p = 0; p < n; p++) {
     const l = tissue[p];
     if (!(l >= 0 && l < labels)) {
-      throw new RangeError(`Cannot build tissue-context rows: voxel ${p} has label ${l}: expected [0, ${labels})`);
+      throw new RangeError(
+        `Cannot build tissue-context rows: voxel ${p} holds the label ${l}: expected values below labels = ${labels}`,
+      );
     }
     present[l] = 1;
   }

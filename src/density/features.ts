@@ -277,6 +277,35 @@ export async function collectFeatures(
   return { y, c, count, dy, dc };
 }
 
+/**
+ * Concatenates per-scan chunks of rows into one pool (chunks are released by the caller afterwards).
+ *
+ * @param chunks Rows of each scan: y `[count, dy]`, c `[count, dc]` (null when dc = 0).
+ * @param dy Width of y.
+ * @param dc Width of c (0: no condition).
+ */
+export function concatPool(
+  chunks: readonly { y: Float32Array; c: Float32Array | null; count: number }[],
+  dy: number,
+  dc: number,
+): FeaturePool {
+  const count = chunks.reduce((a, ch) => a + ch.count, 0);
+  const pool: FeaturePool = {
+    y: new Float32Array(count * dy),
+    c: dc > 0 ? new Float32Array(count * dc) : null,
+    count,
+    dy,
+    dc,
+  };
+  let at = 0;
+  for (const ch of chunks) {
+    pool.y.set(ch.y, at * dy);
+    if (dc > 0) pool.c!.set(ch.c!, at * dc);
+    at += ch.count;
+  }
+  return pool;
+}
+
 /** Index in the scan of a window's centre voxel (`v >> 1` in window order), or −1 outside the scan. */
 function centreSource(o0: number, o1: number, o2: number, windowVox: Vec3, shape: Vec3): number {
   const [wi, wj] = windowVox;

@@ -123,32 +123,3 @@ export function gatherRows(values: Float32Array, width: number, picks: ArrayLike
   }
   return out;
 }
-
-/**
- * Concatenates per-scan chunks of rows into one pool (chunks are released by the caller afterwards).
- *
- * @param chunks Rows of each scan: y `[count, dy]`, c `[count, dc]` (null when dc = 0).
- * @param dy Width of y.
- * @param dc Width of c (0: no condition).
- */
-export function concatPool(
-  chunks: readonly { y: Float32Array; c: Float32Array | null; count: number }[],
-  dy: number,
-  dc: number,
-): FeaturePool {
-  const count = chunks.reduce((a, ch) => a + ch.count, 0);
-  const pool: FeaturePool = {
-    y: new Float32Array(count * dy),
-    c: dc > 0 ? new Float32Array(count * dc) : null,
-    count,
-    dy,
-    dc,
-  };
-  let at = 0;
-  for (const ch of chunks) {
-    pool.y.set(ch.y, at * dy);
-    if (dc > 0) pool.c!.set(ch.c!, at * dc);
-    at += ch.count;
-  }
-  return pool;
-}

@@ -198,14 +198,25 @@ export async function conditionMaps(
       `Cannot compute condition maps on a coarser grid: the condition is "${extractor.conditionKind}": expected "masked"`,
     );
   }
-  const coarse = await mapsOf(
+  return await conditionMapsFrom(resampleToSpacing(image, spacingMm), image, extractor, windowVox, options);
+}
+
+/** {@linkcode conditionMaps} from the already resampled image `coarse`, brought back onto `image`'s grid. */
+async function conditionMapsFrom(
+  coarse: Volume<Float32Array>,
+  image: Volume<Float32Array>,
+  extractor: FeatureExtractor,
+  windowVox: Vec3,
+  options: FeatureMapOptions,
+): Promise<Volume<Float32Array>[]> {
+  const maps = await mapsOf(
     (windows, n) => windowConditions(extractor, windows, n, windowVox),
     conditionDim(extractor),
-    resampleToSpacing(image, spacingMm),
+    coarse,
     windowVox,
     options,
   );
-  return coarse.map((ch) => resampleToGrid(ch, image, { outside: "clamp" }));
+  return maps.map((ch) => resampleToGrid(ch, image, { outside: "clamp" }));
 }
 
 /** Number of sliding windows over a grid. */
@@ -225,8 +236,9 @@ async function coarseConditionMaps(
   options: FeatureMapOptions,
 ): Promise<Volume<Float32Array>[]> {
   const { overlap = 0.5, onProgress } = options;
+  const coarse = resampleToSpacing(image, spacingMm);
   const fine = windowCount(image.shape, windowVox, overlap);
-  const total = fine + windowCount(resampleToSpacing(image, spacingMm).shape, windowVox, overlap);
+  const total = fine + windowCount(coarse.shape, windowVox, overlap);
   const alone: FeatureExtractor = { ...extractor, condition: null, conditionKind: "none" };
   const y = await mapsOf(
     async (windows, n) => (await windowFeatures(alone, windows, n, windowVox)).y,
@@ -238,7 +250,7 @@ async function coarseConditionMaps(
       onProgress: onProgress ? (done) => onProgress(done, total) : undefined,
     },
   );
-  const c = await conditionMaps(image, extractor, windowVox, spacingMm, {
+  const c = await conditionMapsFrom(coarse, image, extractor, windowVox, {
     ...options,
     onProgress: onProgress ? (done) => onProgress(fine + done, total) : undefined,
   });

@@ -1,6 +1,12 @@
 import { assert, assertEquals, assertLessOrEqual, assertRejects, assertStringIncludes } from "@std/assert";
 import { generatePhantom, Rng } from "../../src/data/mod.ts";
-import { checkerboardMask, collectFeatures, type FeatureExtractor, windowFeatures } from "../../src/density/mod.ts";
+import {
+  checkerboardMask,
+  collectFeatures,
+  concatPool,
+  type FeatureExtractor,
+  windowFeatures,
+} from "../../src/density/mod.ts";
 import { createVolume, type Vec3 } from "../../src/io/mod.ts";
 import { DenseModel } from "../../src/models/mod.ts";
 import { tf } from "../../src/nn/mod.ts";
@@ -10,14 +16,36 @@ import { useCpu } from "./_fixtures.ts";
 
 const OPTIONS = { windowVox: [16, 16, 16] as Vec3, windowsPerScan: 3, samplesPerWindow: 64 };
 
-Deno.test("collectFeatures() with precomputed condition volumes reads c at each sampled body voxel", async () => {
-  await useCpu();
-  const ext: FeatureExtractor = {
+/** Untrained tiny descriptor and condition networks with the `masked` condition (caller disposes both). */
+function maskedExtractor(conditionMasking: "checkerboard" | null = null): FeatureExtractor {
+  return {
     descriptor: new DenseModel("descriptor", "tiny", new Rng(1)),
     condition: new DenseModel("condition", "tiny", new Rng(2)),
     conditionKind: "masked",
     positionalDim: 0,
+    conditionMasking,
   };
+}
+
+Deno.test("concatPool() concatenates the rows of per-scan chunks in order", () => {
+  const pool = concatPool(
+    [
+      { y: Float32Array.of(1, 2), c: Float32Array.of(10), count: 1 },
+      { y: Float32Array.of(3, 4, 5, 6), c: Float32Array.of(20, 30), count: 2 },
+    ],
+    2,
+    1,
+  );
+  assertEquals(pool.count, 3);
+  assertEquals([...pool.y], [1, 2, 3, 4, 5, 6]);
+  assertEquals([...pool.c!], [10, 20, 30]);
+  const bare = concatPool([{ y: Float32Array.of(1), c: null, count: 1 }], 1, 0);
+  assertEquals(bare.c, null);
+});
+
+Deno.test("collectFeatures() with precomputed condition volumes reads c at each sampled body voxel", async () => {
+  await useCpu();
+  const ext = maskedExtractor();
   try {
     const { ct } = generatePhantom(3, { shape: [64, 64, 40], spacingMm: [5, 5, 7] });
     const scan = createTrainingScan(preprocessCt(ct, { spacingMm: [6, 6, 8] }), "p3");
@@ -71,13 +99,7 @@ Deno.test("checkerboardMask() hides alternate quarter-window blocks", () => {
 
 Deno.test("windowFeatures() with checkerboard masking gives each voxel g(x) with its own block hidden", async () => {
   await useCpu();
-  const ext: FeatureExtractor = {
-    descriptor: new DenseModel("descriptor", "tiny", new Rng(1)),
-    condition: new DenseModel("condition", "tiny", new Rng(2)),
-    conditionKind: "masked",
-    positionalDim: 0,
-    conditionMasking: "checkerboard",
-  };
+  const ext = maskedExtractor("checkerboard");
   try {
     const w: Vec3 = [16, 16, 16];
     const rng = new Rng(4);

@@ -7,13 +7,7 @@ import {
   assertThrows,
 } from "@std/assert";
 import { Rng } from "../../src/data/mod.ts";
-import {
-  concatPool,
-  drawWithoutReplacement,
-  type FeaturePool,
-  fitRowGaussian,
-  gatherRows,
-} from "../../src/density/mod.ts";
+import { drawWithoutReplacement, type FeaturePool, fitRowGaussian, gatherRows } from "../../src/density/mod.ts";
 import { tf } from "../../src/nn/mod.ts";
 import { useCpu } from "./_fixtures.ts";
 
@@ -30,22 +24,9 @@ Deno.test("drawWithoutReplacement() draws distinct indices in range, reproducibl
   assertThrows(() => drawWithoutReplacement(5, 1.5, new Rng(1)), RangeError);
 });
 
-Deno.test("gatherRows() and concatPool() move whole rows", () => {
+Deno.test("gatherRows() moves whole rows", () => {
   const values = Float32Array.from({ length: 12 }, (_, i) => i); // 4 rows of 3
   assertEquals([...gatherRows(values, 3, [2, 0, 2])], [6, 7, 8, 0, 1, 2, 6, 7, 8]);
-  const pool = concatPool(
-    [
-      { y: Float32Array.of(1, 2), c: Float32Array.of(10), count: 1 },
-      { y: Float32Array.of(3, 4, 5, 6), c: Float32Array.of(20, 30), count: 2 },
-    ],
-    2,
-    1,
-  );
-  assertEquals(pool.count, 3);
-  assertEquals([...pool.y], [1, 2, 3, 4, 5, 6]);
-  assertEquals([...pool.c!], [10, 20, 30]);
-  const bare = concatPool([{ y: Float32Array.of(1), c: null, count: 1 }], 1, 0);
-  assertEquals(bare.c, null);
 });
 
 /** Mean log q over `count` fresh rows. */
