@@ -1,15 +1,64 @@
 /**
- * Phantom folders with ground-truth tissue labels (written by `deno task phantoms … --write-tissue`), for the tasks
- * that use the true anatomy: `deno task oracle` and `deno task ablate`.
+ * What the tasks that use the true anatomy (`deno task oracle`, `deno task ablate`) share: phantom folders with
+ * ground-truth tissue labels (written by `deno task phantoms … --write-tissue`), and the flags of their row-Gaussian fit.
  *
  * @module
  */
 import { join } from "node:path";
 import type { ContextOraclePair } from "../src/density/mod.ts";
 import { createVolume, readVolume, sameGrid, type Volume } from "../src/io/mod.ts";
-import { UsageError } from "./_cli.ts";
+import { intFlag, numberFlag, requireFlag, UsageError } from "./_cli.ts";
+import { TISSUES } from "../src/data/mod.ts";
 
 const CT_NAME = /^phantom_(\d+)\.nii\.gz$/;
+
+/** The flags both tasks take (`parseFlags` options), to spread beside a task's own. */
+export const REFERENCE_FLAGS = {
+  train: { type: "string" },
+  test: { type: "string" },
+  out: { type: "string" },
+  steps: { type: "string" },
+  seed: { type: "string" },
+  "rows-per-scan": { type: "string" },
+  "batch-size": { type: "string" },
+  hidden: { type: "string" },
+  sigma: { type: "string" },
+  backend: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Usage lines of the fit flags in {@linkcode REFERENCE_FLAGS}. */
+export const REFERENCE_FIT_USAGE = `  --steps N            optimiser steps of each Gaussian (default 3000)
+  --seed S             seed of the row draw, weights, batches and noise (default 0)
+  --rows-per-scan R    body voxels drawn per training phantom (default 60000)
+  --batch-size B       rows per step (default 2048)
+  --hidden H           width of the two hidden layers of the Gaussian's MLP (default 128)
+  --sigma V            smoothing of HU and tissue one-hot maps, in voxels of the feature grid (default 1)`;
+
+/**
+ * The shared part of both tasks' configs from parsed {@linkcode REFERENCE_FLAGS}: folders, labels, fit options and
+ * the fixed learning rate, training noise (1 HU) and scoring batch.
+ *
+ * @throws {UsageError} On a missing folder flag or an out-of-range value.
+ */
+export function referenceConfig(values: { [K in keyof typeof REFERENCE_FLAGS]?: string | boolean }) {
+  const str = (v: string | boolean | undefined) => (typeof v === "string" ? v : undefined);
+  return {
+    train: requireFlag(str(values.train), "--train"),
+    test: requireFlag(str(values.test), "--test"),
+    out: requireFlag(str(values.out), "--out"),
+    labels: TISSUES.length,
+    steps: intFlag(str(values.steps), "--steps", 3000, 1),
+    seed: intFlag(str(values.seed), "--seed", 0, 0, 2 ** 31),
+    rowsPerScan: intFlag(str(values["rows-per-scan"]), "--rows-per-scan", 60000, 1),
+    batchSize: intFlag(str(values["batch-size"]), "--batch-size", 2048, 2),
+    hidden: intFlag(str(values.hidden), "--hidden", 128, 1, 65536),
+    sigmaVoxels: numberFlag(str(values.sigma), "--sigma", 1, 0, 100),
+    peakLr: 1e-3,
+    noiseStd: 0.01,
+    batchRows: 65536,
+  };
+}
 
 /** A phantom on disk: CT and tissue-label paths. */
 export interface PhantomFiles {

@@ -15,7 +15,6 @@
  * @module
  */
 import { join } from "node:path";
-import { TISSUES } from "../src/data/mod.ts";
 import {
   ABLATION_CELLS,
   type AblationCell,
@@ -29,7 +28,6 @@ import { initBackend } from "../src/nn/mod.ts";
 import {
   backendFlag,
   conditionMaskingFlag,
-  intFlag,
   numberFlag,
   parseFlags,
   progressBar,
@@ -38,7 +36,7 @@ import {
   UsageError,
   vec3Flag,
 } from "./_cli.ts";
-import { listPhantoms, readPairs } from "./_phantom_files.ts";
+import { listPhantoms, readPairs, REFERENCE_FIT_USAGE, REFERENCE_FLAGS, referenceConfig } from "./_phantom_files.ts";
 
 const USAGE = `usage: deno task ablate --run RUN --train DIR --test DIR --out OUT [--steps 3000] [--seed 0]
     [--rows-per-scan 60000] [--batch-size 2048] [--hidden 128] [--sigma 1] [--overlap 0.25] [--cells A,B]
@@ -47,12 +45,7 @@ const USAGE = `usage: deno task ablate --run RUN --train DIR --test DIR --out OU
   --train DIR          training phantoms with tissue labels (deno task phantoms … --write-tissue)
   --test DIR           test phantoms, same files; each gets OUT/<y>_<c>/phantom_NNNN_anomaly.nii.gz
   --out OUT            output folder: one sub-folder per cell, and config.json
-  --steps N            optimiser steps per cell (default 3000)
-  --seed S             seed of the row draw, weights, batches and noise (default 0)
-  --rows-per-scan R    body voxels drawn per training phantom (default 60000)
-  --batch-size B       rows per step (default 2048)
-  --hidden H           width of the two hidden layers of each Gaussian's MLP (default 128)
-  --sigma V            smoothing of HU and tissue one-hot maps, in voxels (default 1)
+${REFERENCE_FIT_USAGE}
   --overlap F          sliding-window overlap of the feature maps (default 0.25)
   --cells A,B          cells to fit, <y>_<c> with y in hu, descriptor and c in tissue, condition, none
                        (default: all six)
@@ -64,48 +57,23 @@ const USAGE = `usage: deno task ablate --run RUN --train DIR --test DIR --out OU
 
 await runTask("ablate", async () => {
   const { values } = parseFlags({
+    ...REFERENCE_FLAGS,
     run: { type: "string" },
-    train: { type: "string" },
-    test: { type: "string" },
-    out: { type: "string" },
-    steps: { type: "string" },
-    seed: { type: "string" },
-    "rows-per-scan": { type: "string" },
-    "batch-size": { type: "string" },
-    hidden: { type: "string" },
-    sigma: { type: "string" },
     overlap: { type: "string" },
     cells: { type: "string" },
     "condition-spacing": { type: "string" },
     "condition-masking": { type: "string" },
-    backend: { type: "string" },
-    help: { type: "boolean", short: "h" },
   }, USAGE);
   if (values.help) {
     console.log(USAGE);
     return;
   }
   const run = requireFlag(values.run, "--run");
-  const trainDir = requireFlag(values.train, "--train");
-  const testDir = requireFlag(values.test, "--test");
-  const out = requireFlag(values.out, "--out");
   const config = {
     run,
-    train: trainDir,
-    test: testDir,
-    out,
-    labels: TISSUES.length,
-    steps: intFlag(values.steps, "--steps", 3000, 1),
-    seed: intFlag(values.seed, "--seed", 0, 0, 2 ** 31),
-    rowsPerScan: intFlag(values["rows-per-scan"], "--rows-per-scan", 60000, 1),
-    batchSize: intFlag(values["batch-size"], "--batch-size", 2048, 2),
-    hidden: intFlag(values.hidden, "--hidden", 128, 1, 65536),
-    sigmaVoxels: numberFlag(values.sigma, "--sigma", 1, 0, 100),
+    ...referenceConfig(values),
     overlap: numberFlag(values.overlap, "--overlap", 0.25, 0, 0.99),
-    peakLr: 1e-3,
-    noiseStd: 0.01,
     descriptorNoiseStd: 0.01,
-    batchRows: 65536,
     cells: cellsFlag(values.cells),
     conditionSpacingMm: values["condition-spacing"] === undefined
       ? null
@@ -113,8 +81,8 @@ await runTask("ablate", async () => {
   };
   const conditionMasking = conditionMaskingFlag(values["condition-masking"]);
   const backend = backendFlag(values.backend);
-  const trainFiles = await listPhantoms(trainDir, "--train");
-  const testFiles = await listPhantoms(testDir, "--test");
+  const trainFiles = await listPhantoms(config.train, "--train");
+  const testFiles = await listPhantoms(config.test, "--test");
   const report = await initBackend(backend);
   console.error(`ablate: backend ${report.name} (${report.reason})`);
   const loaded = await loadFeatureModels(run);
@@ -124,8 +92,8 @@ await runTask("ablate", async () => {
     conditionSpacingMm: config.conditionSpacingMm,
   };
   try {
-    await Deno.mkdir(out, { recursive: true });
-    await writeRunRecord(out, {
+    await Deno.mkdir(config.out, { recursive: true });
+    await writeRunRecord(config.out, {
       task: "ablate",
       config: {
         ...config,
@@ -172,7 +140,7 @@ await runTask("ablate", async () => {
             [...ablation.finalLoss].map(([k, v]) => `${k} ${v?.toFixed(3)}`).join(", ")
           }`,
       );
-      for (const name of ablation.densities.keys()) await Deno.mkdir(join(out, name), { recursive: true });
+      for (const name of ablation.densities.keys()) await Deno.mkdir(join(config.out, name), { recursive: true });
       const t1 = performance.now();
       const mapBar = progressBar("ablate: maps");
       mapBar(0, testFiles.length);
@@ -181,7 +149,7 @@ await runTask("ablate", async () => {
         const stem = testFiles[n].stem;
         const maps = await contextAblationMaps(ablation, pair, models, { ...opts, chunkRows: config.batchRows });
         for (const [name, map] of maps) {
-          const dest = join(out, name, `${stem}_anomaly.nii.gz`);
+          const dest = join(config.out, name, `${stem}_anomaly.nii.gz`);
           await writeVolume(dest, map, { datatype: "float32" });
           console.log(dest);
         }

@@ -16,13 +16,12 @@
  * @module
  */
 import { join } from "node:path";
-import { TISSUES } from "../src/data/mod.ts";
 import { fitContextOracle } from "../src/density/mod.ts";
 import { contextOracleMap } from "../src/inference/mod.ts";
 import { writeRunRecord, writeVolume } from "../src/io/mod.ts";
 import { initBackend } from "../src/nn/mod.ts";
-import { backendFlag, intFlag, numberFlag, parseFlags, progressBar, requireFlag, runTask, vec3Flag } from "./_cli.ts";
-import { listPhantoms, readPairs } from "./_phantom_files.ts";
+import { backendFlag, parseFlags, progressBar, runTask, vec3Flag } from "./_cli.ts";
+import { listPhantoms, readPairs, REFERENCE_FIT_USAGE, REFERENCE_FLAGS, referenceConfig } from "./_phantom_files.ts";
 
 const USAGE = `usage: deno task oracle --train DIR --test DIR --out MAPS [--spacing 2,2,3] [--steps 3000] [--seed 0]
     [--rows-per-scan 60000] [--batch-size 2048] [--hidden 128] [--sigma 1] [--backend auto|cpu|wasm|webgpu|tensorflow]
@@ -31,51 +30,17 @@ const USAGE = `usage: deno task oracle --train DIR --test DIR --out MAPS [--spac
   --test DIR           test phantoms, same files; each gets MAPS/phantom_NNNN_anomaly.nii.gz
   --out MAPS           output folder of the maps and config.json
   --spacing X,Y,Z      feature grid in mm (default 2,2,3)
-  --steps N            optimiser steps (default 3000)
-  --seed S             seed of the row draw, weights, batches and noise (default 0)
-  --rows-per-scan R    body voxels drawn per training phantom (default 60000)
-  --batch-size B       rows per step (default 2048)
-  --hidden H           width of the two hidden layers of the Gaussian's MLP (default 128)
-  --sigma V            smoothing of HU and tissue one-hot maps, in voxels of the feature grid (default 1)`;
+${REFERENCE_FIT_USAGE}`;
 
 await runTask("oracle", async () => {
-  const { values } = parseFlags({
-    train: { type: "string" },
-    test: { type: "string" },
-    out: { type: "string" },
-    spacing: { type: "string" },
-    steps: { type: "string" },
-    seed: { type: "string" },
-    "rows-per-scan": { type: "string" },
-    "batch-size": { type: "string" },
-    hidden: { type: "string" },
-    sigma: { type: "string" },
-    backend: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  }, USAGE);
+  const { values } = parseFlags({ ...REFERENCE_FLAGS, spacing: { type: "string" } }, USAGE);
   if (values.help) {
     console.log(USAGE);
     return;
   }
-  const trainDir = requireFlag(values.train, "--train");
-  const testDir = requireFlag(values.test, "--test");
-  const out = requireFlag(values.out, "--out");
-  const config = {
-    train: trainDir,
-    test: testDir,
-    out,
-    spacingMm: vec3Flag(values.spacing, "--spacing", [2, 2, 3]),
-    sigmaVoxels: numberFlag(values.sigma, "--sigma", 1, 0, 100),
-    labels: TISSUES.length,
-    steps: intFlag(values.steps, "--steps", 3000, 1),
-    seed: intFlag(values.seed, "--seed", 0, 0, 2 ** 31),
-    rowsPerScan: intFlag(values["rows-per-scan"], "--rows-per-scan", 60000, 1),
-    batchSize: intFlag(values["batch-size"], "--batch-size", 2048, 2),
-    hidden: intFlag(values.hidden, "--hidden", 128, 1, 65536),
-    peakLr: 1e-3,
-    noiseStd: 0.01,
-    batchRows: 65536,
-  };
+  const base = referenceConfig(values);
+  const { train: trainDir, test: testDir, out } = base;
+  const config = { ...base, spacingMm: vec3Flag(values.spacing, "--spacing", [2, 2, 3]) };
   const backend = backendFlag(values.backend);
   const trainFiles = await listPhantoms(trainDir, "--train");
   const testFiles = await listPhantoms(testDir, "--test");
