@@ -130,64 +130,29 @@ Deno.test("deno task fit and deno task infer write a density run and anomaly map
 });
 
 Deno.test("deno task fit and infer reject bad flags (exit 2) and incomplete runs (exit 1) with clear errors", async () => {
-  const bad = await runTaskFile("fit", ["--run", "x", "--density", "flows", "--data", "y"]);
-  assertEquals(bad.code, 2);
-  assertStringIncludes(bad.stderr, "flow, gaussian, gaussian-uncond");
-  const cond = await runTaskFile("fit", ["--run", "x", "--density", "flow", "--condition", "where", "--data", "y"]);
-  assertEquals(cond.code, 2);
-  assertStringIncludes(cond.stderr, "masked, positional, none");
-  const spacing = await runTaskFile("fit", [
-    "--run",
-    "x",
-    "--density",
-    "gaussian-uncond",
-    "--condition",
-    "none",
-    "--data",
-    "y",
-    "--condition-spacing",
-    "4,4,6",
-  ]);
-  assertEquals(spacing.code, 2);
-  assertStringIncludes(spacing.stderr, "Cannot use --condition-spacing with --condition none");
-  const badSpacing = await runTaskFile("fit", [
-    "--run",
-    "x",
-    "--density",
-    "flow",
-    "--data",
-    "y",
-    "--condition-spacing",
-    "4,4",
-  ]);
-  assertEquals(badSpacing.code, 2);
-  assertStringIncludes(badSpacing.stderr, 'Cannot use --condition-spacing "4,4"');
-  const masking = await runTaskFile("fit", [
-    "--run",
-    "x",
-    "--density",
-    "flow",
-    "--data",
-    "y",
-    "--condition-masking",
-    "all",
-  ]);
-  assertEquals(masking.code, 2);
-  assertStringIncludes(masking.stderr, 'Cannot use --condition-masking "all": expected checkerboard');
-  const maskingNone = await runTaskFile("fit", [
-    "--run",
-    "x",
-    "--density",
-    "flow",
-    "--condition",
-    "positional",
-    "--data",
-    "y",
-    "--condition-masking",
-    "checkerboard",
-  ]);
-  assertEquals(maskingNone.code, 2);
-  assertStringIncludes(maskingNone.stderr, "Cannot use --condition-masking with --condition positional");
+  // Each bad fit flag: the extra flags after `--run x --data y`, and what the one error line must say.
+  const cases: [string[], string][] = [
+    [["--density", "flows"], "flow, gaussian, gaussian-uncond"],
+    [["--density", "flow", "--condition", "where"], "masked, positional, none"],
+    [
+      ["--density", "gaussian-uncond", "--condition", "none", "--condition-spacing", "4,4,6"],
+      "Cannot use --condition-spacing with --condition none",
+    ],
+    [["--density", "flow", "--condition-spacing", "4,4"], 'Cannot use --condition-spacing "4,4"'],
+    [
+      ["--density", "flow", "--condition-masking", "all"],
+      'Cannot use --condition-masking "all": expected checkerboard',
+    ],
+    [
+      ["--density", "flow", "--condition", "positional", "--condition-masking", "checkerboard"],
+      "Cannot use --condition-masking with --condition positional",
+    ],
+  ];
+  for (const [flags, message] of cases) {
+    const r = await runTaskFile("fit", ["--run", "x", "--data", "y", ...flags]);
+    assertEquals(r.code, 2, `${flags.join(" ")}: ${r.stderr}`);
+    assertStringIncludes(r.stderr, message);
+  }
   const noInputs = await runTaskFile("infer", ["--run", "x", "--out", "y"]);
   assertEquals(noInputs.code, 2);
   const { dir, cleanup } = await tempDir();
