@@ -115,7 +115,7 @@ await runTask("ablate", async () => {
       sigmaVoxels: config.sigmaVoxels,
       labels: config.labels,
       overlap: config.overlap,
-      batchSize: 1,
+      windowBatch: 1,
     };
     const fitBar = progressBar("ablate: fit");
     const ablation = await fitContextAblation(readPairs(trainFiles), models, {

@@ -69,8 +69,11 @@ export interface AblationFeatureOptions {
   labels?: number;
   /** Sliding-window overlap of the feature maps. @default {0.25} */
   overlap?: number;
-  /** Windows per network call. @default {1} */
-  batchSize?: number;
+  /**
+   * Windows per network call. (Not `batchSize`: in {@linkcode FitContextAblationOptions} that is the fit's rows per
+   * step.) @default {1}
+   */
+  windowBatch?: number;
   /** Progress over one scan's windows. */
   onWindows?: (done: number, total: number) => void;
 }
@@ -114,7 +117,7 @@ export async function ablationRows(
   models: FeatureMapModels,
   options: AblationFeatureOptions & { take?: number; rng?: Rng } = {},
 ): Promise<AblationRows> {
-  const { sigmaVoxels = 1, labels = TISSUES.length, overlap = 0.25, batchSize = 1, onWindows, take, rng } = options;
+  const { sigmaVoxels = 1, labels = TISSUES.length, overlap = 0.25, windowBatch = 1, onWindows, take, rng } = options;
   if (models.extractor.conditionKind !== "masked" || !models.extractor.condition) {
     throw new TypeError(
       `Cannot compute ablation rows: the run's condition is "${models.extractor.conditionKind}": expected "masked" ` +
@@ -140,7 +143,11 @@ export async function ablationRows(
     const picks = drawWithoutReplacement(bodyCount, take, rng ?? new Rng(0));
     voxels = Uint32Array.from(picks, (r) => all[r]);
   }
-  const { channels, dy, dc } = await featureMaps(pre, models, { overlap, batchSize, onProgress: onWindows });
+  const { channels, dy, dc } = await featureMaps(pre, models, {
+    overlap,
+    batchSize: windowBatch,
+    onProgress: onWindows,
+  });
   return {
     pre,
     voxels,

@@ -130,7 +130,15 @@ Deno.test("fitContextAblation() fits every cell; its hu_tissue cell (the oracle)
   const test = [200, 201].map((s) => generatePhantom(s, { ...GRID, lesionRate: 1 }));
   try {
     // Every cell, briefly: the widths of each density follow its y and c.
-    const all = await fitContextAblation(train.slice(0, 1), models, { steps: 5, rowsPerScan: 3000, batchSize: 256 });
+    // The fit's batchSize (rows per step) must not become the window batch of the feature maps (default 1).
+    const progress: number[] = [];
+    const all = await fitContextAblation(train.slice(0, 1), models, {
+      steps: 5,
+      rowsPerScan: 3000,
+      batchSize: 256,
+      onWindows: (done) => progress.push(done),
+    });
+    assert(progress.length > 1 && progress.every((d, i) => d === i + 1), `one window per call: ${progress}`);
     try {
       assertEquals([...all.densities.keys()], ABLATION_CELLS.map(ablationCellName));
       assertEquals([all.scans, all.rows], [1, 3000]);
