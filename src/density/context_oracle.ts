@@ -22,9 +22,15 @@ import { reorient, sameGrid, type Vec3, type Volume, type VoxelArray } from "../
 import { tf } from "../nn/mod.ts";
 import { bodyMask, gaussianFilter3d, resampleToSpacing } from "../preprocess/mod.ts";
 import type { DensityModel } from "./density_model.ts";
-import type { DensityFitResult, DensityStep } from "./fit_density.ts";
+import type { DensityFitResult } from "./fit_density.ts";
 import { concatPool, type FeaturePool } from "./features.ts";
-import { checkRowGaussianOptions, drawWithoutReplacement, fitRowGaussian, gatherRows } from "./row_gaussian.ts";
+import {
+  checkRowGaussianOptions,
+  drawWithoutReplacement,
+  fitRowGaussian,
+  gatherRows,
+  type RowGaussianFitOptions,
+} from "./row_gaussian.ts";
 
 /** HU window applied before the features: air below, bone above are clipped. */
 export const CONTEXT_ORACLE_HU_RANGE: readonly [number, number] = [-1000, 300];
@@ -199,26 +205,15 @@ export interface ContextOraclePair {
   tissue: Volume<Uint8Array>;
 }
 
-/** Options for {@linkcode fitContextOracle}. */
-export interface FitContextOracleOptions extends ContextOracleFeatureOptions {
+/**
+ * Options for {@linkcode fitContextOracle}: the features', the fit's (`fitRowGaussian`; `noiseStd` is in y's units,
+ * 100 HU, so the default 0.01 is 1 HU; `seed` also draws the rows) and these.
+ */
+export interface FitContextOracleOptions extends ContextOracleFeatureOptions, RowGaussianFitOptions {
   /** Body voxels drawn per training scan (without replacement; all of them if the scan has fewer). @default {60000} */
   rowsPerScan?: number;
-  /** Optimiser steps. @default {3000} */
-  steps?: number;
-  /** Rows per step. @default {2048} */
-  batchSize?: number;
-  /** Width of the two hidden layers of the Gaussian's MLP. @default {128} */
-  hidden?: number;
-  /** Seed of the row draw, the initial weights, the batches and the training noise. @default {0} */
-  seed?: number;
-  /** Peak learning rate of the one-cycle AdamW schedule. @default {1e-3} */
-  peakLr?: number;
-  /** Std of the training noise on y, in y's units (100 HU): 0.01 = 1 HU. @default {0.01} */
-  noiseStd?: number;
   /** Called after each training scan's rows are drawn. */
   onScan?: (scans: number, rows: number) => void;
-  /** Called after every optimiser step. */
-  onStep?: (record: DensityStep, totalSteps: number) => void;
 }
 
 /** A fitted context oracle: the density model (caller disposes) and how it was fitted. */
