@@ -24,7 +24,9 @@ import {
 const USAGE = `usage: deno task train --model descriptor|condition --config ${MODEL_CONFIGS.join("|")} \\
     --data DIR_OR_MANIFEST --steps N --seed S --out RUN_DIR [--resume] [--backend ${BACKENDS.join("|")}]
   optional: --batch-size B --crop 32,32,32 --max-pairs K --lr 1e-3 --checkpoint-every N
-            --preprocess-spacing 1,1,1.5 --clahe CLIP_LIMIT (e.g. 0.05) --augment-strength 0..1 --no-augment`;
+            --preprocess-spacing 1,1,1.5 --clahe CLIP_LIMIT (e.g. 0.05) --augment-strength 0..1 --no-augment
+            --min-spacing 1,1,1.5 --max-spacing X,Y,Z (crop spacing range in mm; max default 2,2,3 for the
+            descriptor, 4,4,6 for the condition)`;
 
 await runTask("train", async () => {
   const { values } = parseFlags({
@@ -42,6 +44,8 @@ await runTask("train", async () => {
     lr: { type: "string" },
     "checkpoint-every": { type: "string" },
     "preprocess-spacing": { type: "string" },
+    "min-spacing": { type: "string" },
+    "max-spacing": { type: "string" },
     "no-augment": { type: "boolean" },
     "augment-strength": { type: "string" },
     clahe: { type: "string" },
@@ -83,6 +87,8 @@ await runTask("train", async () => {
     ...(values["preprocess-spacing"]
       ? { preprocessSpacingMm: vec3Flag(values["preprocess-spacing"], "--preprocess-spacing", [1, 1, 1.5]) }
       : {}),
+    ...(values["min-spacing"] ? { minSpacingMm: vec3Flag(values["min-spacing"], "--min-spacing", [1, 1, 1.5]) } : {}),
+    ...(values["max-spacing"] ? { maxSpacingMm: vec3Flag(values["max-spacing"], "--max-spacing", [2, 2, 3]) } : {}),
   };
   let config;
   try {

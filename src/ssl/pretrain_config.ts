@@ -140,6 +140,14 @@ export function pretrainConfig(
       throw new RangeError(`Cannot use clahe.clipLimit ${clipLimit}: expected a number in (0, 1]`);
     }
   }
+  const { minSpacingMm: lo, maxSpacingMm: hi } = config;
+  if (
+    lo.length !== 3 || hi.length !== 3 || lo.some((v, a) => !(v > 0 && hi[a] >= v && Number.isFinite(hi[a])))
+  ) {
+    throw new RangeError(
+      `Cannot use crop spacing range [${lo}] to [${hi}] mm: expected 3 positive numbers each, max ≥ min per axis`,
+    );
+  }
   if (!BACKENDS.includes(config.backend)) {
     throw new RangeError(`Cannot use backend "${config.backend}": expected one of ${BACKENDS.join(", ")}`);
   }

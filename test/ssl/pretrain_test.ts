@@ -155,4 +155,19 @@ Deno.test("pretrainConfig() defaults to no CLAHE and full-strength augmentations
       "clahe.clipLimit",
     );
   }
+  const wide = pretrainConfig({ model: "condition", size: "tiny", data: "x", maxSpacingMm: [8, 8, 12] });
+  assertEquals([wide.minSpacingMm, wide.maxSpacingMm], [[1, 1, 1.5], [8, 8, 12]]);
+  for (
+    const [minSpacingMm, maxSpacingMm] of [
+      [[2, 2, 3], [1, 1, 1.5]],
+      [[0, 1, 1.5], [2, 2, 3]],
+      [[1, 1, 1.5], [2, NaN, 3]],
+    ] as [[number, number, number], [number, number, number]][]
+  ) {
+    assertThrows(
+      () => pretrainConfig({ model: "descriptor", size: "tiny", data: "x", minSpacingMm, maxSpacingMm }),
+      RangeError,
+      "crop spacing range",
+    );
+  }
 });
