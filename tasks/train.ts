@@ -26,7 +26,7 @@ const USAGE = `usage: deno task train --model descriptor|condition --config ${MO
   optional: --batch-size B --crop 32,32,32 --max-pairs K --lr 1e-3 --checkpoint-every N
             --preprocess-spacing 1,1,1.5 --clahe CLIP_LIMIT (e.g. 0.05) --augment-strength 0..1 --no-augment
             --min-spacing 1,1,1.5 --max-spacing X,Y,Z (crop spacing range in mm; max default 2,2,3 for the
-            descriptor, 4,4,6 for the condition)`;
+            descriptor, 4,4,6 for the condition) --mask-ratio 0.6 (condition: fraction of blocks masked)`;
 
 await runTask("train", async () => {
   const { values } = parseFlags({
@@ -45,6 +45,7 @@ await runTask("train", async () => {
     "checkpoint-every": { type: "string" },
     "preprocess-spacing": { type: "string" },
     "min-spacing": { type: "string" },
+    "mask-ratio": { type: "string" },
     "max-spacing": { type: "string" },
     "no-augment": { type: "boolean" },
     "augment-strength": { type: "string" },
@@ -87,6 +88,7 @@ await runTask("train", async () => {
     ...(values["preprocess-spacing"]
       ? { preprocessSpacingMm: vec3Flag(values["preprocess-spacing"], "--preprocess-spacing", [1, 1, 1.5]) }
       : {}),
+    ...(values["mask-ratio"] ? { maskRatio: numberFlag(values["mask-ratio"], "--mask-ratio", 0.6, 0, 1) } : {}),
     ...(values["min-spacing"] ? { minSpacingMm: vec3Flag(values["min-spacing"], "--min-spacing", [1, 1, 1.5]) } : {}),
     ...(values["max-spacing"] ? { maxSpacingMm: vec3Flag(values["max-spacing"], "--max-spacing", [2, 2, 3]) } : {}),
   };

@@ -207,6 +207,7 @@ export async function pretrain(config: PretrainConfig, options: PretrainOptions 
           minSpacingMm: config.minSpacingMm,
           maxSpacingMm: config.maxSpacingMm,
           augment: config.augment ? scaledAugmentOptions(config.augmentStrength) : false,
+          blockMask: { ratio: config.maskRatio },
         });
         const lr = oneCycleLr(step, config.steps, { peakLr: config.peakLr, warmupFraction: config.warmupFraction });
         const stats = await lossAndGradients(model, projector, batch, variables);
@@ -423,5 +424,10 @@ export async function loadPretrained(runDir: string): Promise<{ model: DenseMode
 
 /** A checkpoint's config with the fields added since older runs were saved filled with their old behaviour. */
 function savedConfig(config: PretrainConfig): PretrainConfig {
-  return { ...config, clahe: config.clahe ?? null, augmentStrength: config.augmentStrength ?? 1 };
+  return {
+    ...config,
+    clahe: config.clahe ?? null,
+    augmentStrength: config.augmentStrength ?? 1,
+    maskRatio: config.maskRatio ?? 0.6,
+  };
 }

@@ -45,6 +45,11 @@ export interface PretrainConfig {
    * the in-plane blur/sharpening (see `scaledAugmentOptions`). This project's knob, not the authors'.
    */
   augmentStrength: number;
+  /**
+   * Fraction of each condition crop's blocks that are masked (METHOD §4: 0.6, the authors'; ignored for the
+   * descriptor). Configs saved before this field existed load as 0.6.
+   */
+  maskRatio: number;
   /** Projector width P (authors: 8192). */
   projectorDim: number;
   /** Peak learning rate of the one-cycle schedule (authors: 1e-3). */
@@ -101,6 +106,7 @@ export function pretrainConfig(
     clahe: null,
     augment: true,
     augmentStrength: 1,
+    maskRatio: 0.6,
     peakLr: 1e-3,
     warmupFraction: 0.1,
     weightDecay: 1e-6,
@@ -133,6 +139,9 @@ export function pretrainConfig(
   }
   if (!(config.augmentStrength >= 0 && config.augmentStrength <= 1)) {
     throw new RangeError(`Cannot use augmentStrength ${config.augmentStrength}: expected a number in [0, 1]`);
+  }
+  if (!(config.maskRatio >= 0 && config.maskRatio <= 1)) {
+    throw new RangeError(`Cannot use maskRatio ${config.maskRatio}: expected a number in [0, 1]`);
   }
   if (config.clahe !== null) {
     const { clipLimit = 0.05 } = config.clahe;

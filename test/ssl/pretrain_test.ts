@@ -136,6 +136,25 @@ Deno.test("pretrain() on phantoms lowers the VICReg loss on a fixed batch and th
   }
 });
 
+Deno.test("pretrain() of the condition model masks its crops with maskRatio (0 = the unmasked batch)", async () => {
+  const { dir, cleanup } = await tempDir();
+  try {
+    const data = await phantomFolder(dir, 2);
+    const firstLoss = async (maskRatio: number, out: string) => {
+      const run = await pretrain(smallConfig(data, { model: "condition", steps: 1, maskRatio }), { out });
+      run.dispose();
+      return run.history[0].loss;
+    };
+    const unmasked = await firstLoss(0, `${dir}/r0`);
+    // Same seed, same crops: only the masks differ, so the first loss moves with the ratio and repeats without it.
+    assertEquals(await firstLoss(0, `${dir}/r0b`), unmasked);
+    assert(await firstLoss(0.6, `${dir}/r6`) !== unmasked);
+    assertEquals(JSON.parse(await Deno.readTextFile(`${dir}/r6/config.json`)).config.maskRatio, 0.6);
+  } finally {
+    await cleanup();
+  }
+});
+
 Deno.test("pretrainConfig() defaults to no CLAHE and full-strength augmentations, and rejects bad values", () => {
   const c = pretrainConfig({ model: "descriptor", size: "tiny", data: "x" });
   assertEquals(c.clahe, null);
@@ -153,6 +172,14 @@ Deno.test("pretrainConfig() defaults to no CLAHE and full-strength augmentations
       () => pretrainConfig({ model: "descriptor", size: "tiny", data: "x", clahe: { clipLimit } }),
       RangeError,
       "clahe.clipLimit",
+    );
+  }
+  assertEquals(c.maskRatio, 0.6);
+  for (const maskRatio of [-0.1, 1.5, NaN]) {
+    assertThrows(
+      () => pretrainConfig({ model: "condition", size: "tiny", data: "x", maskRatio }),
+      RangeError,
+      "maskRatio",
     );
   }
   const wide = pretrainConfig({ model: "condition", size: "tiny", data: "x", maxSpacingMm: [8, 8, 12] });

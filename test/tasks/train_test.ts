@@ -67,6 +67,7 @@ Deno.test("deno task train rejects bad flags with exit code 2 and a hint", async
     [[...base, "--augment-strength", "2"], 2, "--augment-strength"],
     [[...base, "--clahe", "0"], 2, "--clahe"],
     [[...base, "--max-spacing", "4,4"], 2, "--max-spacing"],
+    [[...base, "--mask-ratio", "1.5"], 2, "--mask-ratio"],
     [[...base, "--min-spacing", "3,3,3", "--max-spacing", "2,2,3"], 2, "crop spacing range"],
   ];
   for (const [args, code, hint] of cases) {
