@@ -23,7 +23,7 @@ import {
 
 const USAGE = `usage: deno task train --model descriptor|condition --config ${MODEL_CONFIGS.join("|")} \\
     --data DIR_OR_MANIFEST --steps N --seed S --out RUN_DIR [--resume] [--backend ${BACKENDS.join("|")}]
-  optional: --batch-size B --crop 32,32,32 --max-pairs K --lr 1e-3 --checkpoint-every N
+  optional: --batch-size B --crop 32,32,32 --max-pairs K --projector-dim P --lr 1e-3 --checkpoint-every N
             --preprocess-spacing 1,1,1.5 --clahe CLIP_LIMIT (e.g. 0.05) --augment-strength 0..1 --no-augment
             --min-spacing 1,1,1.5 --max-spacing X,Y,Z (crop spacing range in mm; max default 2,2,3 for the
             descriptor, 4,4,6 for the condition) --mask-ratio 0.6 (condition: fraction of blocks masked)`;
@@ -41,6 +41,7 @@ await runTask("train", async () => {
     "batch-size": { type: "string" },
     crop: { type: "string" },
     "max-pairs": { type: "string" },
+    "projector-dim": { type: "string" },
     lr: { type: "string" },
     "checkpoint-every": { type: "string" },
     "preprocess-spacing": { type: "string" },
@@ -81,6 +82,9 @@ await runTask("train", async () => {
     ...(values["batch-size"] ? { batchSize: intFlag(values["batch-size"], "--batch-size", 1, 1, 1024) } : {}),
     ...(values.crop ? { cropVox: vec3Flag(values.crop, "--crop", [32, 32, 32], true) } : {}),
     ...(values["max-pairs"] ? { maxPairs: intFlag(values["max-pairs"], "--max-pairs", 1, 2) } : {}),
+    ...(values["projector-dim"]
+      ? { projectorDim: intFlag(values["projector-dim"], "--projector-dim", 256, 1, 65536) }
+      : {}),
     ...(values.lr ? { peakLr: numberFlag(values.lr, "--lr", 1e-3, 1e-9, 10) } : {}),
     ...(values["checkpoint-every"]
       ? { checkpointEvery: intFlag(values["checkpoint-every"], "--checkpoint-every", 50, 1) }

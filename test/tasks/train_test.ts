@@ -30,6 +30,7 @@ Deno.test("deno task train writes config.json, log.jsonl and a checkpoint, and -
       "3,3,3",
       "--checkpoint-every",
       "2",
+      ...["--min-spacing", "3,3,3", "--max-spacing", "5,5,6", "--mask-ratio", "0.8", "--projector-dim", "32"],
     ];
     const first = await runTaskFile("train", [...common, "--steps", "2"]);
     assertEquals(first.code, 0, first.stderr);
@@ -39,7 +40,10 @@ Deno.test("deno task train writes config.json, log.jsonl and a checkpoint, and -
     assertEquals(config.task, "train");
     assertEquals(config.config.model, "condition");
     assertEquals(config.config.seed, 3);
-    assertEquals(config.config.maxSpacingMm, [4, 4, 6]);
+    assertEquals(
+      [config.config.minSpacingMm, config.config.maxSpacingMm, config.config.maskRatio, config.config.projectorDim],
+      [[3, 3, 3], [5, 5, 6], 0.8, 32],
+    );
     assert(config.environment.packages["@tensorflow/tfjs"]);
     const again = await runTaskFile("train", [...common, "--steps", "4"]);
     assertEquals(again.code, 1);
@@ -68,6 +72,7 @@ Deno.test("deno task train rejects bad flags with exit code 2 and a hint", async
     [[...base, "--clahe", "0"], 2, "--clahe"],
     [[...base, "--max-spacing", "4,4"], 2, "--max-spacing"],
     [[...base, "--mask-ratio", "1.5"], 2, "--mask-ratio"],
+    [[...base, "--projector-dim", "0"], 2, "--projector-dim"],
     [[...base, "--min-spacing", "3,3,3", "--max-spacing", "2,2,3"], 2, "crop spacing range"],
   ];
   for (const [args, code, hint] of cases) {
