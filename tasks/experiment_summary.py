@@ -1,6 +1,8 @@
 """Summary of tasks/experiment.sh: voxel AUROC of each anomaly-map folder inside the body, pooled over the test
 phantoms, overall and per lesion type (lesion voxels of one type against all lesion-free body voxels), from the
-phantoms' JSON sidecars. An independent re-computation with nibabel + scipy + sklearn (Debian's python3 packages):
+phantoms' JSON sidecars, and each map's mean score over the lesion-free body voxels (`healthy_mean`: for maps of
+−log q, the mean negative log-likelihood of healthy voxels, in nats; lower = a sharper model of normal tissue). An
+independent re-computation with nibabel + scipy + sklearn (Debian's python3 packages):
 the body mask is the kit's rule (HU < -500 4-connected to the border of its axial slice is outside), so the overall
 figures match `deno task eval`'s pooled AUROC.
 
@@ -61,6 +63,7 @@ def main():
         for n in sorted(range(1, len(names)), key=lambda n: names[n]):
             sel = bg | (codes == n)
             row[names[n]] = roc_auc_score(codes[sel] == n, s[sel])
+        row["healthy_mean"] = float(np.mean(s[bg], dtype=np.float64))
         out[name] = {k: round(float(v), 4) for k, v in row.items()}
     out["lesion_voxels"] = {names[n]: int((codes == n).sum()) for n in sorted(range(1, len(names)), key=lambda n: names[n])}
     print(json.dumps(out, indent=2))
