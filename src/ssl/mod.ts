@@ -16,3 +16,4 @@ export * from "./projector.ts";
 export * from "./vicreg.ts";
 export * from "./pretrain_config.ts";
 export * from "./pretrain.ts";
+export * from "./view_agreement.ts";
