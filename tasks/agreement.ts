@@ -2,9 +2,10 @@
  * `deno task agreement --run MODEL_RUN_DIR --data DIR_OR_MANIFEST [--batches 4] [--seed 0] [--clean]`: view agreement
  * of a pretrained descriptor or condition model (`viewAgreement`, src/ssl/view_agreement.ts): per output channel,
  * the Pearson correlation of its outputs at the two voxels of each positive pair, averaged over `--batches` batches
- * drawn like the run's training batches (its crop size, spacing range, augmentations and, for the condition model,
- * block masks), or with `--clean` views (no augmentations, no masks; spacing range kept). Prints one JSON object:
- * `mean`, `median` and `channels` (the per-channel means).
+ * drawn with the run's training options (batch size, crop size, pairs per crop, spacing range, augmentations and, for
+ * the condition model, block masks; scans drawn uniformly with replacement), or with `--clean` views (no
+ * augmentations, no masks; spacing range kept). Prints one JSON object: `mean`, `median` and `channels` (the
+ * per-channel means). Memory: every scan of `--data`, preprocessed, plus one batch.
  *
  * @module
  */
