@@ -7,7 +7,7 @@ import { phantomScan } from "./_fixtures.ts";
 
 const OPTIONS = { batchSize: 2, cropVox: [16, 16, 16] as const, maxPairs: 64 };
 
-/** The model's output at flat voxel `p` of one view, computed with that view alone in the batch. */
+/** Per channel, the model's outputs at the listed flat voxels of one view, computed with that view alone in the batch. */
 function outputsAt(model: DenseModel, view: Float32Array, mask: Uint8Array, shape: number[], pairs: Int32Array) {
   const x = tf.tensor5d(view, shape as [number, number, number, number, number]);
   const m = model.role === "condition"
