@@ -9,17 +9,20 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { Rng } from "../src/data/mod.ts";
 import { initBackend } from "../src/nn/mod.ts";
 import {
   listScans,
   loadPretrained,
+  RUN_FILES,
   sampleBatch,
-  scaledAugmentOptions,
   ScanCache,
+  trainingBatchOptions,
   type TrainingScan,
   viewAgreement,
 } from "../src/ssl/mod.ts";
+import { median } from "./_bench_util.ts";
 import { backendFlag, intFlag, parseFlags, progressBar, requireFlag, runTask, UsageError } from "./_cli.ts";
 
 const USAGE = `usage: deno task agreement --run MODEL_RUN_DIR --data DIR_OR_MANIFEST [--batches 4] [--seed 0] [--clean]
@@ -48,11 +51,12 @@ await runTask("agreement", async () => {
   const seed = intFlag(values.seed, "--seed", 0, 0, 2 ** 32 - 1);
   const backend = backendFlag(values.backend);
   const clean = values.clean ?? false;
+  // Checked before the backend starts, as a flag error; loadPretrained would only fail after it.
   try {
-    await Deno.stat(`${run}/checkpoint.bin`);
+    await Deno.stat(join(run, RUN_FILES.checkpoint));
   } catch {
     throw new UsageError(
-      `Cannot find a trained model in "${run}": no checkpoint.bin (expected a deno task train folder)`,
+      `Cannot find a trained model in "${run}": no ${RUN_FILES.checkpoint} (expected a deno task train folder)`,
     );
   }
   const report = await initBackend(backend);
@@ -63,25 +67,18 @@ await runTask("agreement", async () => {
     const scans: TrainingScan[] = [];
     for (const path of await listScans(data)) scans.push(await cache.get(path));
     const rng = new Rng(seed);
+    const options = trainingBatchOptions(config);
     const sums = new Float64Array(model.unet.config.outChannels);
     const bar = progressBar("agreement");
     for (let b = 0; b < batches; b++) {
-      const batch = sampleBatch(scans, rng, {
-        batchSize: config.batchSize,
-        model: clean ? "descriptor" : config.model,
-        cropVox: config.cropVox,
-        maxPairs: config.maxPairs,
-        minSpacingMm: config.minSpacingMm,
-        maxSpacingMm: config.maxSpacingMm,
-        augment: !clean && config.augment ? scaledAugmentOptions(config.augmentStrength) : false,
-        blockMask: { ratio: config.maskRatio },
-      });
+      // Clean views: the descriptor's batches (no masks) without augmentations; same geometry.
+      const batch = sampleBatch(scans, rng, clean ? { ...options, model: "descriptor", augment: false } : options);
       const r = await viewAgreement(model, batch);
       for (let c = 0; c < sums.length; c++) sums[c] += r[c];
       bar(b + 1, batches);
     }
     const channels = Array.from(sums, (s) => s / batches);
-    const sorted = channels.filter(Number.isFinite).sort((a, b) => a - b);
+    const finite = channels.filter(Number.isFinite);
     const round = (x: number) => Math.round(x * 1e4) / 1e4;
     console.log(JSON.stringify({
       run,
@@ -90,8 +87,8 @@ await runTask("agreement", async () => {
       views: clean ? "clean" : "training",
       batches,
       seed,
-      mean: round(sorted.reduce((s, v) => s + v, 0) / sorted.length),
-      median: round(sorted[sorted.length >> 1]),
+      mean: round(finite.reduce((s, v) => s + v, 0) / finite.length),
+      median: round(median(finite)),
       channels: channels.map(round),
     }));
   } finally {

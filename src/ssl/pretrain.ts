@@ -26,12 +26,11 @@ import {
 } from "../train/mod.ts";
 
 export { TrainingDivergedError } from "../train/mod.ts";
-import { scaledAugmentOptions } from "./augment.ts";
 import { batchTensors } from "./_batch_tensors.ts";
 import { sampleBatch } from "./batch.ts";
 import { listScans } from "./dataset.ts";
 import { Projector } from "./projector.ts";
-import type { PretrainConfig } from "./pretrain_config.ts";
+import { type PretrainConfig, trainingBatchOptions } from "./pretrain_config.ts";
 import { ScanCache } from "./training_scan.ts";
 import { vicregLoss } from "./vicreg.ts";
 
@@ -200,16 +199,7 @@ export async function pretrain(config: PretrainConfig, options: PretrainOptions 
         const chosen = chooseScans(paths.length, Math.min(config.batchSize, paths.length), batchRng);
         const scans = [];
         for (const i of chosen) scans.push(await cache.get(paths[i]));
-        const batch = sampleBatch(scans, batchRng, {
-          batchSize: config.batchSize,
-          model: config.model,
-          cropVox: config.cropVox,
-          maxPairs: config.maxPairs,
-          minSpacingMm: config.minSpacingMm,
-          maxSpacingMm: config.maxSpacingMm,
-          augment: config.augment ? scaledAugmentOptions(config.augmentStrength) : false,
-          blockMask: { ratio: config.maskRatio },
-        });
+        const batch = sampleBatch(scans, batchRng, trainingBatchOptions(config));
         const lr = oneCycleLr(step, config.steps, { peakLr: config.peakLr, warmupFraction: config.warmupFraction });
         const stats = await lossAndGradients(model, projector, batch, variables);
         if (injectNanAtStep === step + 1) stats.parts[0] = stats.total = NaN;

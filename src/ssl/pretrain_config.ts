@@ -8,6 +8,9 @@ import type { Vec3 } from "../io/mod.ts";
 import type { ClaheOptions } from "../preprocess/mod.ts";
 import { MODEL_CONFIGS, MODEL_ROLES, type ModelConfigName, type ModelRole } from "../models/mod.ts";
 import { type BackendName, BACKENDS } from "../nn/mod.ts";
+import { scaledAugmentOptions } from "./augment.ts";
+import type { SampleBatchOptions } from "./batch.ts";
+import { resolveCropPairOptions } from "./crop_pair.ts";
 
 /** Everything that defines a pretraining run. */
 export interface PretrainConfig {
@@ -149,16 +152,28 @@ export function pretrainConfig(
       throw new RangeError(`Cannot use clahe.clipLimit ${clipLimit}: expected a number in (0, 1]`);
     }
   }
-  const { minSpacingMm: lo, maxSpacingMm: hi } = config;
-  if (
-    lo.length !== 3 || hi.length !== 3 || lo.some((v, a) => !(v > 0 && hi[a] >= v && Number.isFinite(hi[a])))
-  ) {
-    throw new RangeError(
-      `Cannot use crop spacing range [${lo}] to [${hi}] mm: expected 3 positive numbers each, max ≥ min per axis`,
-    );
-  }
+  // The crop geometry is checked now, by the sampler's own rule, rather than at the first training step.
+  const { cropVox, minSpacingMm, maxSpacingMm, maxPairs } = config;
+  resolveCropPairOptions({ cropVox, minSpacingMm, maxSpacingMm, maxPairs });
   if (!BACKENDS.includes(config.backend)) {
     throw new RangeError(`Cannot use backend "${config.backend}": expected one of ${BACKENDS.join(", ")}`);
   }
   return config;
+}
+
+/**
+ * The `sampleBatch` options of a run's training batches: its model, crop size, pairs per crop, crop spacing range
+ * (mm), augmentations and block-mask ratio. Pretraining draws every batch with these; diagnostics reuse them.
+ */
+export function trainingBatchOptions(config: PretrainConfig): SampleBatchOptions {
+  return {
+    batchSize: config.batchSize,
+    model: config.model,
+    cropVox: config.cropVox,
+    maxPairs: config.maxPairs,
+    minSpacingMm: config.minSpacingMm,
+    maxSpacingMm: config.maxSpacingMm,
+    augment: config.augment ? scaledAugmentOptions(config.augmentStrength) : false,
+    blockMask: { ratio: config.maskRatio },
+  };
 }

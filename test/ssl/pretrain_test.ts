@@ -185,16 +185,16 @@ Deno.test("pretrainConfig() defaults to no CLAHE and full-strength augmentations
   const wide = pretrainConfig({ model: "condition", size: "tiny", data: "x", maxSpacingMm: [8, 8, 12] });
   assertEquals([wide.minSpacingMm, wide.maxSpacingMm], [[1, 1, 1.5], [8, 8, 12]]);
   for (
-    const [minSpacingMm, maxSpacingMm] of [
-      [[2, 2, 3], [1, 1, 1.5]],
-      [[0, 1, 1.5], [2, 2, 3]],
-      [[1, 1, 1.5], [2, NaN, 3]],
-    ] as [[number, number, number], [number, number, number]][]
+    const [minSpacingMm, maxSpacingMm, hint] of [
+      [[2, 2, 3], [1, 1, 1.5], "expected each axis ≥ minSpacingMm"],
+      [[0, 1, 1.5], [2, 2, 3], "minSpacingMm"],
+      [[1, 1, 1.5], [2, NaN, 3], "maxSpacingMm"],
+    ] as [[number, number, number], [number, number, number], string][]
   ) {
     assertThrows(
       () => pretrainConfig({ model: "descriptor", size: "tiny", data: "x", minSpacingMm, maxSpacingMm }),
       RangeError,
-      "crop spacing range",
+      hint,
     );
   }
 });

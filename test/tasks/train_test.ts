@@ -73,7 +73,7 @@ Deno.test("deno task train rejects bad flags with exit code 2 and a hint", async
     [[...base, "--max-spacing", "4,4"], 2, "--max-spacing"],
     [[...base, "--mask-ratio", "1.5"], 2, "--mask-ratio"],
     [[...base, "--projector-dim", "0"], 2, "--projector-dim"],
-    [[...base, "--min-spacing", "3,3,3", "--max-spacing", "2,2,3"], 2, "crop spacing range"],
+    [[...base, "--min-spacing", "3,3,3", "--max-spacing", "2,2,3"], 2, "expected each axis ≥ minSpacingMm"],
   ];
   for (const [args, code, hint] of cases) {
     const r = await runTaskFile("train", args);
