@@ -1,5 +1,6 @@
-import { assert, assertEquals, assertGreater, assertStringIncludes, assertThrows } from "@std/assert";
+import { assert, assertEquals, assertGreater, assertRejects, assertStringIncludes, assertThrows } from "@std/assert";
 import {
+  displayFigure,
   extractSlices,
   findChromium,
   jupyterBundle,
@@ -44,6 +45,25 @@ Deno.test("jupyterBundle() holds the figure under the Plotly MIME type with a te
   assertEquals(Object.keys(bundle), [PLOTLY_MIME, "text/plain"]);
   assertEquals(bundle[PLOTLY_MIME], JSON.parse(JSON.stringify(figure)));
   assertEquals(bundle["text/plain"], "<Plotly figure: Voxel ROC, 2 trace(s)>");
+});
+
+Deno.test("displayFigure() publishes the figure's bundle raw, resolves after the publisher, and rejects a bad wait", async () => {
+  const figure = rocFigure([{ name: "x", fpr: [0, 1], tpr: [0, 1] }]);
+  const events: string[] = [];
+  const published: unknown[] = [];
+  const display = async (bundle: unknown, options: { raw: true }) => {
+    published.push(bundle, options);
+    await new Promise((r) => setTimeout(r, 5));
+    events.push("published");
+  };
+  await displayFigure(figure, { display, settleMs: 1 });
+  events.push("returned");
+  assertEquals(published, [jupyterBundle(figure), { raw: true }]);
+  assertEquals(events, ["published", "returned"]);
+  for (const settleMs of [-1, NaN, Infinity]) {
+    await assertRejects(() => displayFigure(figure, { display, settleMs }), RangeError, "settleMs");
+  }
+  assertEquals(published.length, 2);
 });
 
 Deno.test("loadPlotlyJs() reads the pinned plotly.js bundle", async () => {
