@@ -17,6 +17,11 @@ import { median, PYTHON } from "./_bench_util.ts";
 
 const BATCH = 2, CROP = 32, PAIRS = 256, PROJECTOR = 256;
 
+/** The backend settings the train suite can time, as named by `--backends`. */
+export const TRAIN_BACKENDS = ["cpu+fast", "cpu", "wasm", "webgpu"] as const;
+/** One of {@linkcode TRAIN_BACKENDS}. */
+export type TrainBackend = typeof TRAIN_BACKENDS[number];
+
 /** One backend setting to time. */
 interface Setting {
   label: string;
@@ -25,12 +30,23 @@ interface Setting {
   repeats: number;
 }
 
-const SETTINGS: Setting[] = [
-  { label: "cpu + fast kernels (ONNX Runtime, fused JS)", backend: "cpu", fastKernels: true, repeats: 10 },
-  { label: "cpu, stock tfjs kernels", backend: "cpu", fastKernels: false, repeats: 2 },
-  { label: "wasm", backend: "wasm", fastKernels: false, repeats: 3 },
-  { label: "webgpu (lavapipe software adapter here)", backend: "webgpu", fastKernels: false, repeats: 1 },
-];
+const SETTINGS: Record<TrainBackend, Setting> = {
+  "cpu+fast": { label: "cpu + fast kernels (ONNX Runtime, fused JS)", backend: "cpu", fastKernels: true, repeats: 10 },
+  cpu: { label: "cpu, stock tfjs kernels", backend: "cpu", fastKernels: false, repeats: 2 },
+  wasm: { label: "wasm", backend: "wasm", fastKernels: false, repeats: 3 },
+  // On a software adapter (lavapipe) a step takes ~14 s, hence one repeat; on a GPU the repeats scale up below.
+  webgpu: { label: "webgpu", backend: "webgpu", fastKernels: false, repeats: 1 },
+};
+
+/** Options of the train suite. */
+export interface BenchTrainOptions {
+  /** Backends to time, in order. @default all of {@linkcode TRAIN_BACKENDS} */
+  backends?: readonly TrainBackend[];
+  /** Where PyTorch runs: 2 CPU threads, or the first CUDA GPU. @default {"cpu"} */
+  torchDevice?: "cpu" | "cuda";
+  /** Python interpreter with numpy and torch. @default Debian's /usr/bin/python3 */
+  python?: string;
+}
 
 const PY_TRAIN = `
 import sys, json, time, numpy as np, torch, torch.nn as nn, torch.nn.functional as F
@@ -41,6 +57,8 @@ n, d = int(sys.argv[3]), int(sys.argv[4]); repeats = int(sys.argv[5])
 x = views.reshape(n, d, d, d, 1).permute(0, 4, 1, 2, 3).contiguous()  # NDHWC -> NCDHW
 k = len(pairs) // 2
 ia, ib = torch.from_numpy(pairs[:k].astype(np.int64)), torch.from_numpy(pairs[k:].astype(np.int64))
+dev = torch.device(sys.argv[7])
+x, ia, ib = x.to(dev), ia.to(dev), ib.to(dev)
 class LN(nn.Module):  # LayerNorm over channels of an NCDHW tensor
     def __init__(s, c): super().__init__(); s.ln = nn.LayerNorm(c, eps=1e-6)
     def forward(s, x): return s.ln(x.permute(0, 2, 3, 4, 1)).permute(0, 4, 1, 2, 3)
@@ -77,7 +95,7 @@ def vicreg(za, zb):
     def cov(z):
         zc = z - z.mean(0); c = zc.T @ zc / (z.shape[0] - 1); return (c.pow(2).sum() - c.diagonal().pow(2).sum()) / z.shape[1]
     return 25 * inv + 25 * (var(za) + var(zb)) / 2 + cov(za) + cov(zb)
-net, proj = UNet(), projector(32, int(sys.argv[6]))
+net, proj = UNet().to(dev), projector(32, int(sys.argv[6])).to(dev)
 opt = torch.optim.AdamW(list(net.parameters()) + list(proj.parameters()), lr=1e-3, eps=1e-3, weight_decay=1e-6)
 def step():
     opt.zero_grad(set_to_none=True)
@@ -86,17 +104,22 @@ def step():
     loss.backward()
     torch.nn.utils.clip_grad_norm_(list(net.parameters()) + list(proj.parameters()), 1.0)
     opt.step()
-    return float(loss)
+    return float(loss)  # waits for the GPU: its stream runs the optimizer update before this read
 step()
 times = []
 for _ in range(repeats):
     t = time.perf_counter(); step(); times.append(time.perf_counter() - t)
-print(json.dumps({"seconds_per_step": float(np.median(times)), "torch": torch.__version__,
+print(json.dumps({"seconds_per_step": float(np.median(times)), "torch": torch.__version__, "device": str(dev),
+  "device_name": torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu",
   "threads": torch.get_num_threads(), "parameters": sum(p.numel() for p in net.parameters())}))
 `;
 
-/** Runs the train suite. */
-export async function benchTrain(repeats: number): Promise<Record<string, unknown>> {
+/**
+ * Runs the train suite: seconds per step of each chosen backend (median of the repeats after one warm-up step) and
+ * of the same step in PyTorch on `torchDevice`.
+ */
+export async function benchTrain(repeats: number, options: BenchTrainOptions = {}): Promise<Record<string, unknown>> {
+  const { backends = TRAIN_BACKENDS, torchDevice = "cpu", python = PYTHON } = options;
   // One fixed batch from a phantom, shared by every backend and by PyTorch.
   const ph = generatePhantom(0, { shape: [128, 128, 80], spacingMm: [2.8, 2.8, 4] });
   const scan = createTrainingScan(preprocessCt(ph.ct), "phantom_0");
@@ -108,7 +131,7 @@ export async function benchTrain(repeats: number): Promise<Record<string, unknow
   const config = new DenseModel("descriptor", "tiny", new Rng(0)).unet.config;
   const flops = unetFlops(config, [2 * BATCH, CROP, CROP, CROP, 1]);
   const results: Record<string, unknown>[] = [];
-  for (const s of SETTINGS) {
+  for (const s of backends.map((b) => SETTINGS[b])) {
     let report;
     try {
       report = await initBackend(s.backend, { fastKernels: s.fastKernels, softwareWebgpu: true });
@@ -128,7 +151,10 @@ export async function benchTrain(repeats: number): Promise<Record<string, unknow
       st.grads.forEach((g) => g.dispose());
       return st.total;
     };
-    const n = Math.max(1, Math.round(s.repeats * repeats / 3));
+    // A hardware GPU adapter is fast: time as many steps as the fast cpu path.
+    const software = report.name === "webgpu" && /software|lavapipe|llvmpipe|swiftshader/i.test(report.reason);
+    const base = report.name === "webgpu" && !software ? SETTINGS["cpu+fast"].repeats : s.repeats;
+    const n = Math.max(1, Math.round(base * repeats / 3));
     const times: number[] = [];
     try {
       await step(); // warm-up: sessions, kernels, optimizer slots
@@ -150,6 +176,7 @@ export async function benchTrain(repeats: number): Promise<Record<string, unknow
       setting: s.label,
       available: true,
       backend: report.name,
+      reason: report.reason,
       fastKernels: report.fastKernels,
       steps_timed: n,
       seconds_per_step: sec,
@@ -174,7 +201,7 @@ export async function benchTrain(repeats: number): Promise<Record<string, unknow
   for (let i = 0; i < batch.pairCount; i++) pairs[batch.pairCount + i] = batch.pairsB[i] + b * v;
   await Deno.writeFile(`${dir}/views.f32`, new Uint8Array(views.buffer));
   await Deno.writeFile(`${dir}/pairs.i32`, new Uint8Array(pairs.buffer));
-  const py = await new Deno.Command(PYTHON, {
+  const py = await new Deno.Command(python, {
     args: [
       "-c",
       PY_TRAIN,
@@ -184,6 +211,7 @@ export async function benchTrain(repeats: number): Promise<Record<string, unknow
       String(d),
       String(10),
       String(PROJECTOR),
+      torchDevice,
     ],
     stdout: "piped",
     stderr: "piped",
@@ -208,6 +236,6 @@ export async function benchTrain(repeats: number): Promise<Record<string, unknow
     } crops of ${CROP}³, ${batch.pairCount} positive pairs, projector 32→${PROJECTOR}×3`,
     unet_train_step_gflop: flops.trainStep / 1e9,
     results,
-    pytorch_cpu: { ...torch, unet_gflops_per_s: flops.trainStep / torchSec / 1e9 },
+    [`pytorch_${torchDevice}`]: { ...torch, unet_gflops_per_s: flops.trainStep / torchSec / 1e9 },
   };
 }

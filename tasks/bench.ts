@@ -4,7 +4,8 @@
  *
  * Suites:
  * - `train`: seconds per step and GFLOP/s of the tiny pretraining step on every backend, next to PyTorch
- *   (`tasks/_bench_train.ts`).
+ *   (`tasks/_bench_train.ts`). `--backends cpu+fast,cpu,wasm,webgpu` picks the backends (default: all four);
+ *   `--torch-device cuda --python PATH` times PyTorch on a CUDA GPU instead of 2 CPU threads.
  * - `io`: read + preprocess a 512×512×300 int16 phantom at 0.7×0.7×1.0 mm to 1×1×1.5 mm, next to nibabel +
  *   `scipy.ndimage.zoom` (order 1) on the same file, as a ratio (`tasks/_bench_io.ts`).
  * - `eval`: evaluate 20 phantoms of 256×256×160 (AUROC, components, AUPRO, Dice, bootstrap), time and peak memory,
@@ -15,26 +16,57 @@
 import { parseArgs } from "node:util";
 import { writeJsonAtomic } from "../src/io/mod.ts";
 import { intFlag, runTask, UsageError } from "./_cli.ts";
-import { pythonVersions } from "./_bench_util.ts";
+import { PYTHON, pythonVersions } from "./_bench_util.ts";
 import { benchIo } from "./_bench_io.ts";
-import { benchTrain } from "./_bench_train.ts";
+import { benchTrain, TRAIN_BACKENDS, type TrainBackend } from "./_bench_train.ts";
 import { benchEval } from "./_bench_eval.ts";
 
-/** Each suite: its runner, given `--repeats`. Add a suite by adding a line. */
-const SUITES: Record<string, (repeats: number) => Promise<Record<string, unknown>>> = {
-  io: benchIo,
-  eval: benchEval,
-  train: benchTrain,
+/** Flags of `deno task bench` that a suite may read. */
+interface BenchFlags {
+  repeats: number;
+  backends: TrainBackend[];
+  torchDevice: "cpu" | "cuda";
+  python: string;
+}
+
+/** Each suite: its runner, given the flags. Add a suite by adding a line. */
+const SUITES: Record<string, (flags: BenchFlags) => Promise<Record<string, unknown>>> = {
+  io: (f) => benchIo(f.repeats),
+  eval: (f) => benchEval(f.repeats),
+  train: (f) => benchTrain(f.repeats, { backends: f.backends, torchDevice: f.torchDevice, python: f.python }),
 };
+
+/** Parses `--backends a,b` into known train-suite backends, in the order given. */
+function backendsFlag(value: string | undefined): TrainBackend[] {
+  if (value === undefined) return [...TRAIN_BACKENDS];
+  const names = value.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  const known = TRAIN_BACKENDS as readonly string[];
+  const bad = names.filter((n) => !known.includes(n));
+  if (names.length === 0 || bad.length > 0) {
+    throw new UsageError(
+      `Invalid --backends "${value}": expected a comma-separated list of ${TRAIN_BACKENDS.join(", ")}`,
+    );
+  }
+  return names as TrainBackend[];
+}
 
 await runTask("bench", async () => {
   const { values, positionals } = parseArgs({
     args: Deno.args,
     allowPositionals: true,
-    options: { repeats: { type: "string" }, help: { type: "boolean" } },
+    options: {
+      repeats: { type: "string" },
+      backends: { type: "string" },
+      "torch-device": { type: "string" },
+      python: { type: "string" },
+      help: { type: "boolean" },
+    },
   });
   if (values.help) {
-    console.log(`usage: deno task bench <suite> [--repeats N]\nsuites: ${Object.keys(SUITES).join(", ")}`);
+    console.log(
+      `usage: deno task bench <suite> [--repeats N] [--backends ${TRAIN_BACKENDS.join(",")}] ` +
+        `[--torch-device cpu|cuda] [--python PATH]\nsuites: ${Object.keys(SUITES).join(", ")}`,
+    );
     return;
   }
   const suite = positionals[0] ?? "";
@@ -44,13 +76,30 @@ await runTask("bench", async () => {
       `Cannot run benchmark suite "${suite}": expected one of ${Object.keys(SUITES).join(", ")}`,
     );
   }
-  const repeats = intFlag(values.repeats, "--repeats", 3, 1, 100);
+  const torchDevice = values["torch-device"] ?? "cpu";
+  if (torchDevice !== "cpu" && torchDevice !== "cuda") {
+    throw new UsageError(`Invalid --torch-device "${torchDevice}": expected cpu or cuda`);
+  }
+  const flags: BenchFlags = {
+    repeats: intFlag(values.repeats, "--repeats", 3, 1, 100),
+    backends: backendsFlag(values.backends),
+    torchDevice,
+    python: values.python ?? PYTHON,
+  };
   const result = {
     suite,
     date: new Date().toISOString(),
     machine: { cores: navigator.hardwareConcurrency, os: Deno.build.os, arch: Deno.build.arch },
-    versions: { deno: Deno.version.deno, v8: Deno.version.v8, ...(await pythonVersions()) },
-    ...(await run(repeats)),
+    versions: {
+      deno: Deno.version.deno,
+      v8: Deno.version.v8,
+      // The train suite needs no nibabel/scipy (PyTorch only): there a missing reference stack is recorded, not fatal.
+      ...(await pythonVersions().catch((e: Error) => {
+        if (suite !== "train") throw e;
+        return { python_reference_stack: `unavailable: ${e.message}` };
+      })),
+    },
+    ...(await run(flags)),
   };
   const out = `runs/bench/${suite}.json`;
   await writeJsonAtomic(out, result);
