@@ -100,6 +100,19 @@ Deno.test('initBackend("auto") picks a backend and explains every other one', as
   if (report.name !== "tensorflow") assertStringIncludes(report.skipped.tensorflow, "not installed");
 });
 
+Deno.test('initBackend("auto") puts cpu with fast kernels before webgpu and wasm, and stock cpu last', async () => {
+  const report = await initBackend("auto");
+  if (report.name !== "tensorflow") {
+    assertEquals([report.name, report.fastKernels], ["cpu", true]);
+    assertStringIncludes(report.skipped.webgpu, "cpu with fast kernels comes first");
+    assertStringIncludes(report.skipped.wasm, "cpu with fast kernels comes first");
+  }
+  // Without fast kernels, a GPU adapter or wasm beats stock cpu.
+  const stock = await initBackend("auto", { fastKernels: false });
+  if (stock.name !== "tensorflow") assert(["webgpu", "wasm"].includes(stock.name), stock.reason);
+  await initBackend("cpu");
+});
+
 Deno.test('initBackend("cpu") falls back to the stock kernels when a fast kernel fails the self-check', async () => {
   await initBackend("cpu");
   const good = tf.getKernel(GELU, "cpu")!;
