@@ -11,6 +11,7 @@ import { quietSetBackend } from "./_quiet.ts";
 import { selfCheck } from "./_self_check.ts";
 import { disposeSessions, setSessionThreads } from "./_sessions.ts";
 import { loadTfjsNode, TFJS_NODE_ENV } from "./_tfjs_node.ts";
+import { installWebgpuWorkarounds } from "./_webgpu_kernels.ts";
 
 /** Backend names accepted by {@linkcode initBackend} (and a `--backend` flag). */
 export const BACKENDS = ["auto", "tensorflow", "webgpu", "wasm", "cpu"] as const;
@@ -165,6 +166,7 @@ async function tryWebgpu(settings: Settings): Promise<Attempt> {
   if (!(await quietSetBackend("webgpu"))) {
     return { ok: false, reason: `tf.setBackend("webgpu") failed on ${description}` };
   }
+  installWebgpuWorkarounds();
   const kind = software ? "software fallback adapter" : "adapter";
   return await checked("webgpu", false, `WebGPU on ${kind} ${description}`, settings);
 }
