@@ -3,14 +3,17 @@
 # train and test phantoms (disjoint seeds) → descriptor and condition pretraining (tiny) → two density fits
 # (flow + masked condition; unconditional Gaussian, no condition) → anomaly maps of the test phantoms → voxel AUROC
 # inside the body for both, next to the trivial raw-HU score. Every step is a `deno task` of the kit.
-# Usage: [STEPS=400] [LR=1e-3] [SPACING=2,2,3] [DESCRIPTOR_FLAGS=--no-augment] [CONDITION_FLAGS=…] [SCORE_MODE=window]
-#        [FIT_FLAGS="--condition-spacing 4,4,6"] bash tasks/experiment.sh [OUT_DIR]
-#        (default OUT_DIR data/experiment; DESCRIPTOR_FLAGS / CONDITION_FLAGS: extra `deno task train` flags of one model;
+# Usage: [STEPS=400] [DESCRIPTOR_STEPS=…] [CONDITION_STEPS=…] [LR=1e-3] [SPACING=2,2,3] [DESCRIPTOR_FLAGS=--no-augment]
+#        [CONDITION_FLAGS=…] [SCORE_MODE=window] [FIT_FLAGS="--condition-spacing 4,4,6"] bash tasks/experiment.sh [OUT_DIR]
+#        (default OUT_DIR data/experiment; STEPS: pretraining steps of both models unless DESCRIPTOR_STEPS /
+#        CONDITION_STEPS say otherwise; DESCRIPTOR_FLAGS / CONDITION_FLAGS: extra `deno task train` flags of one model;
 #        SCORE_MODE: `deno task infer --score-mode`, window = METHOD §6 (default), features = the faster CPU variant;
 #        FIT_FLAGS: extra `deno task fit` flags of the flow + masked fit, e.g. --condition-spacing, --condition-masking)
 set -euo pipefail
 out="${1:-data/experiment}"
 steps="${STEPS:-400}"
+descriptor_steps="${DESCRIPTOR_STEPS:-$steps}"
+condition_steps="${CONDITION_STEPS:-$steps}"
 spacing="${SPACING:-2,2,3}"
 lr="${LR:-1e-3}"
 descriptor_flags="${DESCRIPTOR_FLAGS:-}"
@@ -27,11 +30,11 @@ deno task phantoms --count 6 --seed 2000 --out "$out/test" >/dev/null
 # Training scans only (CT files; lesion masks are skipped by the scan lister, and never used for training).
 
 for model in descriptor condition; do
-  extra="$condition_flags"
-  [ "$model" = descriptor ] && extra="$descriptor_flags"
-  stamp "pretraining $model: tiny, $steps steps, peak LR $lr $extra"
+  extra="$condition_flags" model_steps="$condition_steps"
+  [ "$model" = descriptor ] && extra="$descriptor_flags" model_steps="$descriptor_steps"
+  stamp "pretraining $model: tiny, $model_steps steps, peak LR $lr $extra"
   # shellcheck disable=SC2086 # extra holds zero or more flags
-  deno task train --model "$model" --config tiny --data "$out/train" --steps "$steps" --seed 1 --lr "$lr" \
+  deno task train --model "$model" --config tiny --data "$out/train" --steps "$model_steps" --seed 1 --lr "$lr" \
     --out "$out/run/$model" --preprocess-spacing "$spacing" --checkpoint-every 100 $extra >/dev/null
 done
 mkdir -p "$out/run_uncond"
