@@ -6,6 +6,9 @@
  * - `train`: seconds per step and GFLOP/s of the tiny pretraining step on every backend, next to PyTorch
  *   (`tasks/_bench_train.ts`). `--backends cpu+fast,cpu,wasm,webgpu` picks the backends (default: all four);
  *   `--torch-device cuda --python PATH` times PyTorch on a CUDA GPU instead of 2 CPU threads.
+ * - `step`: seconds of one forward + backward pass of any `--config` tiny|small|paper on `--batch-size` crop pairs of
+ *   `--crop`³ voxels, per backend of `--backends` (default cpu+fast), `--profile` adds time per tfjs kernel
+ *   (`tasks/_bench_step.ts`).
  * - `io`: read + preprocess a 512×512×300 int16 phantom at 0.7×0.7×1.0 mm to 1×1×1.5 mm, next to nibabel +
  *   `scipy.ndimage.zoom` (order 1) on the same file, as a ratio (`tasks/_bench_io.ts`).
  * - `eval`: evaluate 20 phantoms of 256×256×160 (AUROC, components, AUPRO, Dice, bootstrap), time and peak memory,
@@ -20,6 +23,8 @@ import { PYTHON, pythonVersions } from "./_bench_util.ts";
 import { benchIo } from "./_bench_io.ts";
 import { benchTrain, TRAIN_BACKENDS, type TrainBackend } from "./_bench_train.ts";
 import { benchEval } from "./_bench_eval.ts";
+import { benchStep } from "./_bench_step.ts";
+import { MODEL_CONFIGS, type ModelConfigName } from "../src/models/mod.ts";
 
 /** Flags of `deno task bench` that a suite may read. */
 interface BenchFlags {
@@ -27,6 +32,12 @@ interface BenchFlags {
   backends: TrainBackend[];
   torchDevice: "cpu" | "cuda";
   python: string;
+  /** Explicit `--backends`, or undefined. */
+  backendsGiven: boolean;
+  size: ModelConfigName;
+  batchSize: number;
+  crop: number;
+  profile: boolean;
 }
 
 /** Each suite: its runner, given the flags. Add a suite by adding a line. */
@@ -34,7 +45,26 @@ const SUITES: Record<string, (flags: BenchFlags) => Promise<Record<string, unkno
   io: (f) => benchIo(f.repeats),
   eval: (f) => benchEval(f.repeats),
   train: (f) => benchTrain(f.repeats, { backends: f.backends, torchDevice: f.torchDevice, python: f.python }),
+  step: (f) =>
+    benchStep({
+      backends: f.backendsGiven ? f.backends : ["cpu+fast"],
+      size: f.size,
+      batchSize: f.batchSize,
+      crop: f.crop,
+      repeats: f.repeats,
+      profile: f.profile,
+    }),
 };
+
+/** Parses `--config` (network size of the step suite). */
+function sizeFlag(value: string | undefined): ModelConfigName {
+  if (value === undefined) return "tiny";
+  const found = MODEL_CONFIGS.find((m) => m === value);
+  if (found === undefined) {
+    throw new UsageError(`Invalid --config "${value}": expected one of ${MODEL_CONFIGS.join(", ")}`);
+  }
+  return found;
+}
 
 /** Parses `--backends a,b` into known train-suite backends, in the order given. */
 function backendsFlag(value: string | undefined): TrainBackend[] {
@@ -59,13 +89,18 @@ await runTask("bench", async () => {
       backends: { type: "string" },
       "torch-device": { type: "string" },
       python: { type: "string" },
+      config: { type: "string" },
+      "batch-size": { type: "string" },
+      crop: { type: "string" },
+      profile: { type: "boolean" },
       help: { type: "boolean" },
     },
   });
   if (values.help) {
     console.log(
       `usage: deno task bench <suite> [--repeats N] [--backends ${TRAIN_BACKENDS.join(",")}] ` +
-        `[--torch-device cpu|cuda] [--python PATH]\nsuites: ${Object.keys(SUITES).join(", ")}`,
+        `[--torch-device cpu|cuda] [--python PATH] [--config ${MODEL_CONFIGS.join("|")}] [--batch-size N] [--crop N] ` +
+        `[--profile]\nsuites: ${Object.keys(SUITES).join(", ")}`,
     );
     return;
   }
@@ -85,6 +120,11 @@ await runTask("bench", async () => {
     backends: backendsFlag(values.backends),
     torchDevice,
     python: values.python ?? PYTHON,
+    backendsGiven: values.backends !== undefined,
+    size: sizeFlag(values.config),
+    batchSize: intFlag(values["batch-size"], "--batch-size", 2, 1, 1024),
+    crop: intFlag(values.crop, "--crop", 32, 8, 512),
+    profile: values.profile === true,
   };
   const result = {
     suite,
@@ -93,9 +133,9 @@ await runTask("bench", async () => {
     versions: {
       deno: Deno.version.deno,
       v8: Deno.version.v8,
-      // The train suite needs no nibabel/scipy (PyTorch only): there a missing reference stack is recorded, not fatal.
+      // The train and step suites need no nibabel/scipy: there a missing reference stack is recorded, not fatal.
       ...(await pythonVersions().catch((e: Error) => {
-        if (suite !== "train") throw e;
+        if (suite !== "train" && suite !== "step") throw e;
         return { python_reference_stack: `unavailable: ${e.message}` };
       })),
     },
