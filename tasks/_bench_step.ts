@@ -7,13 +7,12 @@
  *
  * @module
  */
-import { generatePhantom, Rng } from "../src/data/mod.ts";
+import { Rng } from "../src/data/mod.ts";
 import { DenseModel, type ModelConfigName } from "../src/models/mod.ts";
 import { disposeBackend, initBackend, tf } from "../src/nn/mod.ts";
-import { createTrainingScan, lossAndGradients, Projector, sampleBatch } from "../src/ssl/mod.ts";
-import { preprocessCt } from "../src/preprocess/mod.ts";
-import { median } from "./_bench_util.ts";
-import type { TrainBackend } from "./_bench_train.ts";
+import { lossAndGradients, Projector, sampleBatch } from "../src/ssl/mod.ts";
+import { benchTrainingScan, median } from "./_bench_util.ts";
+import { SETTINGS, type TrainBackend } from "./_bench_train.ts";
 
 /** Options of the step suite. */
 export interface BenchStepOptions {
@@ -34,15 +33,15 @@ export interface BenchStepOptions {
 /** Runs the step suite. */
 export async function benchStep(options: BenchStepOptions): Promise<Record<string, unknown>> {
   const { backends, size, batchSize, crop, repeats, profile } = options;
-  const ph = generatePhantom(0, { shape: [128, 128, 80], spacingMm: [2.8, 2.8, 4] });
-  const scan = createTrainingScan(preprocessCt(ph.ct), "phantom_0");
-  const batch = sampleBatch([scan], new Rng(1), { batchSize, cropVox: [crop, crop, crop], maxPairs: 256 });
+  const batch = sampleBatch([benchTrainingScan()], new Rng(1), {
+    batchSize,
+    cropVox: [crop, crop, crop],
+    maxPairs: 256,
+  });
   const results: Record<string, unknown>[] = [];
   for (const b of backends) {
-    const report = await initBackend(b === "cpu+fast" ? "cpu" : b, {
-      fastKernels: b !== "cpu",
-      softwareWebgpu: true,
-    });
+    const { backend, fastKernels } = SETTINGS[b];
+    const report = await initBackend(backend, { fastKernels, softwareWebgpu: true });
     const model = new DenseModel("descriptor", size, new Rng(0));
     const projector = new Projector(model.unet.config.outChannels, 256, new Rng(1));
     const vars = [...model.variables, ...projector.variables];

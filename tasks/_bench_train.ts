@@ -7,13 +7,11 @@
  * @module
  */
 import { Rng } from "../src/data/mod.ts";
-import { generatePhantom } from "../src/data/mod.ts";
 import { DenseModel, unetFlops } from "../src/models/mod.ts";
 import { type BackendName, disposeBackend, initBackend, tf } from "../src/nn/mod.ts";
-import { createTrainingScan, lossAndGradients, Projector, sampleBatch } from "../src/ssl/mod.ts";
-import { preprocessCt } from "../src/preprocess/mod.ts";
+import { lossAndGradients, Projector, sampleBatch } from "../src/ssl/mod.ts";
 import { AdamW } from "../src/train/mod.ts";
-import { median, PYTHON } from "./_bench_util.ts";
+import { benchTrainingScan, median, PYTHON } from "./_bench_util.ts";
 
 const BATCH = 2, CROP = 32, PAIRS = 256, PROJECTOR = 256;
 
@@ -23,14 +21,15 @@ export const TRAIN_BACKENDS = ["cpu+fast", "cpu", "wasm", "webgpu"] as const;
 export type TrainBackend = typeof TRAIN_BACKENDS[number];
 
 /** One backend setting to time. */
-interface Setting {
+export interface Setting {
   label: string;
   backend: Exclude<BackendName, "auto" | "tensorflow">;
   fastKernels: boolean;
   repeats: number;
 }
 
-const SETTINGS: Record<TrainBackend, Setting> = {
+/** How each of {@linkcode TRAIN_BACKENDS} is started and how many steps it gets (scaled by `--repeats`). */
+export const SETTINGS: Record<TrainBackend, Setting> = {
   "cpu+fast": { label: "cpu + fast kernels (ONNX Runtime, fused JS)", backend: "cpu", fastKernels: true, repeats: 10 },
   cpu: { label: "cpu, stock tfjs kernels", backend: "cpu", fastKernels: false, repeats: 2 },
   wasm: { label: "wasm", backend: "wasm", fastKernels: false, repeats: 3 },
@@ -121,8 +120,7 @@ print(json.dumps({"seconds_per_step": float(np.median(times)), "torch": torch.__
 export async function benchTrain(repeats: number, options: BenchTrainOptions = {}): Promise<Record<string, unknown>> {
   const { backends = TRAIN_BACKENDS, torchDevice = "cpu", python = PYTHON } = options;
   // One fixed batch from a phantom, shared by every backend and by PyTorch.
-  const ph = generatePhantom(0, { shape: [128, 128, 80], spacingMm: [2.8, 2.8, 4] });
-  const scan = createTrainingScan(preprocessCt(ph.ct), "phantom_0");
+  const scan = benchTrainingScan();
   const batch = sampleBatch([scan], new Rng(1), {
     batchSize: BATCH,
     cropVox: [CROP, CROP, CROP],

@@ -4,6 +4,16 @@
  * @module
  */
 
+import { generatePhantom } from "../src/data/mod.ts";
+import { preprocessCt } from "../src/preprocess/mod.ts";
+import { createTrainingScan, type TrainingScan } from "../src/ssl/mod.ts";
+
+/** The training scan the train and step suites sample their batches from: phantom 0 at 128×128×80, 2.8×2.8×4 mm. */
+export function benchTrainingScan(): TrainingScan {
+  const ph = generatePhantom(0, { shape: [128, 128, 80], spacingMm: [2.8, 2.8, 4] });
+  return createTrainingScan(preprocessCt(ph.ct), "phantom_0");
+}
+
 /** Debian's interpreter with numpy, scipy, nibabel, sklearn (and torch where installed). */
 export const PYTHON = "/usr/bin/python3";
 

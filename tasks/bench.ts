@@ -16,9 +16,8 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { writeJsonAtomic } from "../src/io/mod.ts";
-import { intFlag, runTask, UsageError } from "./_cli.ts";
+import { intFlag, parseFlags, runTask, UsageError } from "./_cli.ts";
 import { PYTHON, pythonVersions } from "./_bench_util.ts";
 import { benchIo } from "./_bench_io.ts";
 import { benchTrain, TRAIN_BACKENDS, type TrainBackend } from "./_bench_train.ts";
@@ -29,11 +28,10 @@ import { MODEL_CONFIGS, type ModelConfigName } from "../src/models/mod.ts";
 /** Flags of `deno task bench` that a suite may read. */
 interface BenchFlags {
   repeats: number;
-  backends: TrainBackend[];
+  /** `--backends`, or undefined for the suite's default. */
+  backends: TrainBackend[] | undefined;
   torchDevice: "cpu" | "cuda";
   python: string;
-  /** Explicit `--backends`, or undefined. */
-  backendsGiven: boolean;
   size: ModelConfigName;
   batchSize: number;
   crop: number;
@@ -47,7 +45,7 @@ const SUITES: Record<string, (flags: BenchFlags) => Promise<Record<string, unkno
   train: (f) => benchTrain(f.repeats, { backends: f.backends, torchDevice: f.torchDevice, python: f.python }),
   step: (f) =>
     benchStep({
-      backends: f.backendsGiven ? f.backends : ["cpu+fast"],
+      backends: f.backends ?? ["cpu+fast"],
       size: f.size,
       batchSize: f.batchSize,
       crop: f.crop,
@@ -66,9 +64,9 @@ function sizeFlag(value: string | undefined): ModelConfigName {
   return found;
 }
 
-/** Parses `--backends a,b` into known train-suite backends, in the order given. */
-function backendsFlag(value: string | undefined): TrainBackend[] {
-  if (value === undefined) return [...TRAIN_BACKENDS];
+/** Parses `--backends a,b` into known train-suite backends, in the order given (undefined when absent). */
+function backendsFlag(value: string | undefined): TrainBackend[] | undefined {
+  if (value === undefined) return undefined;
   const names = value.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
   const known = TRAIN_BACKENDS as readonly string[];
   const bad = names.filter((n) => !known.includes(n));
@@ -81,10 +79,8 @@ function backendsFlag(value: string | undefined): TrainBackend[] {
 }
 
 await runTask("bench", async () => {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: {
+  const { values, positionals } = parseFlags(
+    {
       repeats: { type: "string" },
       backends: { type: "string" },
       "torch-device": { type: "string" },
@@ -95,7 +91,9 @@ await runTask("bench", async () => {
       profile: { type: "boolean" },
       help: { type: "boolean" },
     },
-  });
+    undefined,
+    true,
+  );
   if (values.help) {
     console.log(
       `usage: deno task bench <suite> [--repeats N] [--backends ${TRAIN_BACKENDS.join(",")}] ` +
@@ -120,7 +118,6 @@ await runTask("bench", async () => {
     backends: backendsFlag(values.backends),
     torchDevice,
     python: values.python ?? PYTHON,
-    backendsGiven: values.backends !== undefined,
     size: sizeFlag(values.config),
     batchSize: intFlag(values["batch-size"], "--batch-size", 2, 1, 1024),
     crop: intFlag(values.crop, "--crop", 32, 8, 512),

@@ -8,6 +8,7 @@ Deno.test("deno task bench rejects unknown backends, configs and torch devices, 
       [["step", "--config", "huge"], 'Invalid --config "huge": expected one of tiny, small, paper'],
       [["train", "--torch-device", "tpu"], 'Invalid --torch-device "tpu"'],
       [["step", "--crop", "4"], "--crop"],
+      [["step", "--crops", "4"], "Cannot parse flags"],
     ] as const
   ) {
     const r = await runTaskFile("bench", [...args]);
