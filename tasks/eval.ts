@@ -32,11 +32,11 @@ import {
 } from "../src/io/mod.ts";
 import { bodyMask } from "../src/preprocess/mod.ts";
 import {
-  type CaseResult,
+  casesCsv,
   CONNECTIVITIES,
   type Connectivity,
-  type DatasetMetrics,
-  type MeanInterval,
+  evaluationJson,
+  type LesionPeak,
   SegmentationEvaluator,
 } from "../src/metrics/mod.ts";
 import {
@@ -167,7 +167,7 @@ await runTask("eval", async () => {
     : "whole volume (neither --roi nor --images was given)";
   const evaluator = new SegmentationEvaluator({ connectivity: config.connectivity, fprLimit: config.fprLimit });
   const slices = new SliceKeeper(config);
-  const peaks = new Map<string, { voxel: number[]; mm: number[] }[]>();
+  const peaks = new Map<string, LesionPeak[]>();
   const progress = progressBar("eval");
   const t0 = performance.now();
   progress(0, cases.length);
@@ -208,7 +208,7 @@ await runTask("eval", async () => {
   const m = evaluation.metrics;
 
   const metricsPath = join(config.out, "metrics.json");
-  await writeJsonAtomic(metricsPath, metricsJson(config, m, region, peaks, evalSeconds));
+  await writeJsonAtomic(metricsPath, evaluationJson(m, { ...config, region }, peaks, evalSeconds));
   console.log(metricsPath);
   const csvPath = join(config.out, "cases.csv");
   await writeTextAtomic(csvPath, casesCsv(m));
@@ -349,112 +349,4 @@ function requireSameGrid(files: CaseFiles, pred: Volume, other: Volume, path: st
     `Cannot evaluate case "${files.stem}": ${what} "${path}" is on grid ${describeGrid(other)} but prediction ` +
       `"${files.pred}" is on ${describeGrid(pred)}: expected the same shape and affine (resample one onto the other)`,
   );
-}
-
-function interval(mi: MeanInterval) {
-  return { mean: mi.mean, ci95: mi.ci, n: mi.n };
-}
-
-/** metrics.json: snake_case keys, `null` for undefined metrics. */
-function metricsJson(
-  config: EvalConfig,
-  m: DatasetMetrics,
-  region: string,
-  peaks: Map<string, { voxel: number[]; mm: number[] }[]>,
-  evalSeconds: number,
-) {
-  const aupro = auproKey(m.fprLimit);
-  return {
-    task: "eval",
-    pred: config.pred,
-    gt: config.gt,
-    roi: config.roi,
-    images: config.images,
-    region,
-    region_mode: config.roi ? "roi" : config.images ? "body" : "volume",
-    connectivity: m.connectivity,
-    fpr_limit: m.fprLimit,
-    reduction: "pooled: all voxels of all cases inside their regions as one set; means: per-case values averaged " +
-      "over the cases where they are defined",
-    threshold_rule: "a voxel is predicted lesion when its float32 score >= threshold",
-    detection_rule: "a lesion is detected when at least one of its voxels scores >= threshold_best",
-    bootstrap: { ...m.bootstrap, over: "cases" },
-    case_count: m.cases.length,
-    lesion_free_cases: m.lesionFreeCases,
-    lesion_voxels: m.positives,
-    background_voxels: m.negatives,
-    lesions: m.lesions,
-    lesions_detected: m.lesionsDetected,
-    auroc: { pooled: m.auroc, ...interval(m.means.auroc) },
-    [aupro]: { pooled: m.aupro, ...interval(m.means.aupro) },
-    dice_best: {
-      pooled: m.diceBest,
-      threshold: m.thresholdBest,
-      at_global_threshold: interval(m.means.diceAtGlobal),
-      at_own_best_threshold: interval(m.means.diceBest),
-    },
-    threshold_best: m.thresholdBest,
-    eval_seconds: Number(evalSeconds.toFixed(3)),
-    cases: m.cases.map((c) => ({
-      case: c.id,
-      auroc: c.auroc,
-      [aupro]: c.aupro,
-      dice_at_global_threshold: c.diceAtGlobal,
-      dice_best: c.diceBest,
-      threshold_best: c.thresholdBest,
-      lesions: c.lesions.length,
-      lesions_detected: c.lesionsDetected,
-      lesion_voxels: c.lesionVoxels,
-      region_voxels: c.regionVoxels,
-      lesion_voxels_outside_region: c.lesionVoxelsOutsideRegion,
-      lesion_list: c.lesions.map((l, r) => ({
-        voxels: l.voxels,
-        max_score: l.maxScore,
-        peak_voxel: peaks.get(c.id)?.[r]?.voxel,
-        peak_mm: peaks.get(c.id)?.[r]?.mm,
-      })),
-      notes: c.notes,
-    })),
-  };
-}
-
-function auproKey(fprLimit: number): string {
-  return `aupro_${String(fprLimit).replace(".", "_")}`;
-}
-
-/** cases.csv: one row per case; empty fields for undefined metrics. */
-function casesCsv(m: DatasetMetrics): string {
-  const header = [
-    "case",
-    "auroc",
-    auproKey(m.fprLimit),
-    "dice_at_global_threshold",
-    "dice_best",
-    "threshold_best",
-    "lesions",
-    "lesions_detected",
-    "lesion_voxels",
-    "region_voxels",
-    "notes",
-  ];
-  const field = (v: string | number | null) => {
-    if (v === null) return "";
-    const text = String(v);
-    return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  const row = (c: CaseResult) =>
-    [
-      c.id,
-      c.auroc,
-      c.aupro,
-      c.diceAtGlobal,
-      c.diceBest,
-      c.thresholdBest,
-      c.lesions.length,
-      c.lesionsDetected,
-      c.lesionVoxels,
-      c.regionVoxels,
-      c.notes.join("; "),
-    ].map(field).join(",");
-  return [header.join(","), ...m.cases.map(row)].join("\n") + "\n";
 }

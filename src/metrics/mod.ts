@@ -1,7 +1,7 @@
 /**
  * Metrics stage (METHOD §7): exact voxel AUROC, 3D connected components, the threshold table behind ROC, PRO,
  * AUPRO and Dice at the best threshold, score histograms, bootstrap intervals, and the dataset evaluator that
- * combines them per case and pooled.
+ * combines them per case and pooled, with its metrics.json / cases.csv records.
  *
  * @module
  */
@@ -14,3 +14,4 @@ export * from "./dice.ts";
 export * from "./bootstrap.ts";
 export * from "./score_histogram.ts";
 export * from "./segmentation_evaluator.ts";
+export * from "./report_files.ts";
