@@ -8,7 +8,8 @@
 #        (default OUT_DIR data/experiment; STEPS: pretraining steps of both models unless DESCRIPTOR_STEPS /
 #        CONDITION_STEPS say otherwise; DESCRIPTOR_FLAGS / CONDITION_FLAGS: extra `deno task train` flags of one model;
 #        SCORE_MODE: `deno task infer --score-mode`, window = METHOD §6 (default), features = the faster CPU variant;
-#        FIT_FLAGS: extra `deno task fit` flags of the flow + masked fit, e.g. --condition-spacing, --condition-masking)
+#        FIT_FLAGS: extra `deno task fit` flags of the flow + masked fit, e.g. --condition-spacing, --condition-masking;
+#        they come last, so they also override the fit's --steps 800 --hidden 64 and its --noise-std 0.01)
 set -euo pipefail
 out="${1:-data/experiment}"
 steps="${STEPS:-400}"
