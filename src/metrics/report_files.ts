@@ -110,7 +110,7 @@ export function evaluationJson(
 }
 
 /** The columns of {@linkcode casesCsv}, for an AUPRO limit. */
-export function casesCsvHeader(fprLimit: number): string[] {
+function casesCsvHeader(fprLimit: number): string[] {
   return [
     "case",
     "auroc",

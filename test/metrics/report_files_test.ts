@@ -62,7 +62,7 @@ Deno.test("casesCsv parses back with Python's csv module to the case metrics", a
   assertEquals(rows.length, 3);
   const [a, free] = [rows[1], rows[2]];
   assertEquals(a.slice(0, 2), ['a,"b"', "1"]); // quoted id survives the round trip
-  assertEquals(Number(a[4]), m.cases[0].diceBest);
+  assertEquals([a[3], a[4]], ["1", "1"]); // perfect separation: Dice 1 at the global and the case's own best threshold
   assertEquals(a.slice(6, 10), ["1", "1", "2", "32"]);
   assertEquals(free.slice(1, 3), ["", ""]); // undefined metrics are empty fields
   assertEquals(free[10], m.cases[1].notes.join("; "));
