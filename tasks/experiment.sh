@@ -4,12 +4,14 @@
 # (flow + masked condition; unconditional Gaussian, no condition) → anomaly maps of the test phantoms → voxel AUROC
 # inside the body for both, next to the trivial raw-HU score. Every step is a `deno task` of the kit.
 # Usage: [STEPS=400] [DESCRIPTOR_STEPS=…] [CONDITION_STEPS=…] [LR=1e-3] [SPACING=2,2,3] [DESCRIPTOR_FLAGS=--no-augment]
-#        [CONDITION_FLAGS=…] [SCORE_MODE=window] [FIT_FLAGS="--condition-spacing 4,4,6"] bash tasks/experiment.sh [OUT_DIR]
+#        [CONDITION_FLAGS=…] [SCORE_MODE=window] [FIT_FLAGS="--condition-spacing 4,4,6"] [SMOOTH_MM=0]
+#        bash tasks/experiment.sh [OUT_DIR]
 #        (default OUT_DIR data/experiment; STEPS: pretraining steps of both models unless DESCRIPTOR_STEPS /
 #        CONDITION_STEPS say otherwise; DESCRIPTOR_FLAGS / CONDITION_FLAGS: extra `deno task train` flags of one model;
 #        SCORE_MODE: `deno task infer --score-mode`, window = METHOD §6 (default), features = the faster CPU variant;
 #        FIT_FLAGS: extra `deno task fit` flags of the flow + masked fit, e.g. --condition-spacing, --condition-masking;
-#        they come last, so they also override the fit's --steps 800 --hidden 64 and its --noise-std 0.01)
+#        they come last, so they also override the fit's --steps 800 --hidden 64 and its --noise-std 0.01;
+#        SMOOTH_MM: `deno task infer --smooth-mm` of both runs' maps, Gaussian σ in mm inside the body, 0 = none)
 set -euo pipefail
 out="${1:-data/experiment}"
 steps="${STEPS:-400}"
@@ -21,6 +23,7 @@ descriptor_flags="${DESCRIPTOR_FLAGS:-}"
 condition_flags="${CONDITION_FLAGS:-}"
 score_mode="${SCORE_MODE:-window}"
 fit_flags="${FIT_FLAGS:-}"
+smooth_mm="${SMOOTH_MM:-0}"
 mkdir -p "$out"
 t0=$(date +%s)
 stamp() { echo "[experiment $(( $(date +%s) - t0 )) s] $*" >&2; }
@@ -52,7 +55,7 @@ deno task fit --run "$out/run_uncond" --density gaussian-uncond --condition none
 for run in run run_uncond; do
   stamp "inference ($run) on the 6 test phantoms"
   deno task infer --run "$out/$run" --out "$out/pred_$run" --overlap 0.25 --batch-size 1 --score-mode "$score_mode" \
-    "$out"/test/phantom_000?.nii.gz >/dev/null
+    --smooth-mm "$smooth_mm" "$out"/test/phantom_000?.nii.gz >/dev/null
   stamp "evaluation ($run)"
   deno task eval --pred "$out/pred_$run" --gt "$out/test" --images "$out/test" --out "$out/report_$run" >/dev/null
 done

@@ -1,7 +1,9 @@
 /**
  * `deno task infer --run RUN_DIR --out OUT_DIR IN.nii.gz [IN2 …] [--overlap 0.5] [--batch-size 2]
- * [--score-mode window|features] [--backend …]`: writes `OUT_DIR/<input stem>_anomaly.nii.gz` (float32, the input's
- * own grid and affine) for each input, loading the models once.
+ * [--score-mode window|features] [--smooth-mm 0] [--backend …]`: writes `OUT_DIR/<input stem>_anomaly.nii.gz`
+ * (float32, the input's own grid and affine) for each input, loading the models once. `--smooth-mm S` smooths each
+ * map inside the body with a Gaussian of σ = S mm before it goes back onto the input's grid (`smoothWithinBody`; 0,
+ * the default, is METHOD §6 as written).
  *
  * @module
  */
@@ -14,7 +16,8 @@ import { backendFlag, intFlag, numberFlag, parseFlags, progressBar, requireFlag,
 const USAGE = `usage: deno task infer --run RUN_DIR --out OUT_DIR IN.nii.gz [IN2 …]
     [--overlap 0.5] [--batch-size 2] [--score-mode ${
   SCORE_MODES.join("|")
-}] [--backend auto|cpu|wasm|webgpu|tensorflow]`;
+}] [--smooth-mm 0] [--backend auto|cpu|wasm|webgpu|tensorflow]
+  --smooth-mm S   Gaussian smoothing of each map inside the body, σ in mm (0 = none; choose S on validation scans)`;
 
 await runTask("infer", async () => {
   const { values, positionals } = parseFlags(
@@ -24,6 +27,7 @@ await runTask("infer", async () => {
       overlap: { type: "string" },
       "batch-size": { type: "string" },
       "score-mode": { type: "string" },
+      "smooth-mm": { type: "string" },
       backend: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -44,12 +48,13 @@ await runTask("infer", async () => {
   const backend = backendFlag(values.backend);
   const overlap = numberFlag(values.overlap, "--overlap", 0.5, 0, 0.99);
   const batchSize = intFlag(values["batch-size"], "--batch-size", 2, 1, 256);
+  const smoothMm = numberFlag(values["smooth-mm"], "--smooth-mm", 0, 0, 1000);
   const report = await initBackend(backend);
   console.error(`infer: backend ${report.name} (${report.reason})`);
   const models = await loadAnomalyModels(run);
   await writeRunRecord(out, {
     task: "infer",
-    config: { run, inputs: positionals, overlap, batchSize, scoreMode, pipeline: models.spec },
+    config: { run, inputs: positionals, overlap, batchSize, scoreMode, smoothMm, pipeline: models.spec },
     backend: report.name,
   });
   try {
@@ -60,6 +65,7 @@ await runTask("infer", async () => {
         overlap,
         batchSize,
         scoreMode,
+        smoothMm,
         onProgress: progressBar(`infer ${n + 1}/${positionals.length} ${stemOf(path)}`),
       });
       const dest = join(out, `${stemOf(path)}_anomaly.nii.gz`);

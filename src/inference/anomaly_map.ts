@@ -1,6 +1,7 @@
 /**
  * Whole-volume anomaly maps (METHOD §6): preprocess → sliding windows through the frozen descriptor / condition
- * networks and the density model → s = −log q(y | c) → body mask → back onto the scan's own grid.
+ * networks and the density model → s = −log q(y | c) → (optional smoothing inside the body) → body mask → back onto the
+ * scan's own grid.
  *
  * @module
  */
@@ -35,6 +36,13 @@ export interface AnomalyMapOptions {
    * density evaluations at overlap 0.5, for CPU runs where the density model dominates. @default {"window"}
    */
   scoreMode?: ScoreMode;
+  /**
+   * Gaussian smoothing of the map inside the body before it goes back onto the scan's grid, standard deviation in mm
+   * (`smoothWithinBody`; 0 = none, METHOD §6 as written). This project's post-processing, like anomalib's blur of
+   * anomaly maps: it dilutes one-voxel outliers of healthy tissue and lesions much smaller than σ alike; choose it
+   * on validation scans. @default {0}
+   */
+  smoothMm?: number;
   /** Rows per density evaluation (bounds memory). @default {65536} */
   chunkRows?: number;
   /** Progress over windows. */
@@ -86,7 +94,7 @@ export async function anomalyMap(
   models: AnomalyModels,
   options: AnomalyMapOptions = {},
 ): Promise<Volume<Float32Array>> {
-  const { overlap = 0.5, batchSize = 2, scoreMode = "window", chunkRows = 65536, onProgress } = options;
+  const { overlap = 0.5, batchSize = 2, scoreMode = "window", smoothMm = 0, chunkRows = 65536, onProgress } = options;
   const { extractor, density, windowVox } = models;
   const pre = preprocessCt(ct, models.preprocess);
   const dy = descriptorDim(extractor);
@@ -117,5 +125,5 @@ export async function anomalyMap(
     for (let r = 0; r < count; r++) data[idx[r]] = s[r];
     score = createVolume(data, pre.image.shape, pre.image.affine, "score");
   }
-  return finishAnomalyMap(score, pre);
+  return finishAnomalyMap(score, pre, smoothMm);
 }

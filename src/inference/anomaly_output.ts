@@ -6,6 +6,7 @@
  */
 import { createVolume, sameGrid, type Volume, type VoxelArray } from "../io/mod.ts";
 import { type PreprocessedCt, restoreToOriginal } from "../preprocess/mod.ts";
+import { smoothWithinBody } from "./smooth_map.ts";
 
 /**
  * Masks an anomaly map to the body (METHOD §6): voxels outside the body get the minimum score inside it, so the
@@ -49,8 +50,9 @@ export function maskToBody(
 }
 
 /**
- * Turns a stitched anomaly map on the preprocessed grid into the deliverable (METHOD §6): masked to the body with
- * {@linkcode maskToBody} (outside → the minimum score inside the body), then resampled onto the scan's own grid and
+ * Turns a stitched anomaly map on the preprocessed grid into the deliverable (METHOD §6): optionally smoothed inside
+ * the body by `smoothMm` with `smoothWithinBody` (this project's post-processing, off by default), masked to the body
+ * with {@linkcode maskToBody} (outside → the minimum score inside the body), then resampled onto the scan's own grid and
  * affine with `restoreToOriginal` (trilinear; voxels beyond the body crop get the same minimum), so that it overlays
  * the input in any viewer. Write it with `writeVolume` (float32 NIfTI). Pure: the inputs are not modified.
  *
@@ -60,9 +62,11 @@ export function maskToBody(
  *
  * @param score The stitched map on the preprocessed grid (e.g. from `slidingWindow(pre.image, …)`).
  * @param pre `bodyMask` (on the map's grid) and `original` (the scan's grid) of a `PreprocessedCt`.
+ * @param smoothMm Standard deviation of the smoothing Gaussian in mm; 0 = none (METHOD §6 as written). @default {0}
  * @returns A float32 volume with `unit === "score"` and `pre.original`'s shape and affine.
  * @throws {TypeError} If the map and the body mask are not on one grid.
- * @throws {RangeError} If the body mask is empty or the map has no finite score inside it.
+ * @throws {RangeError} If the body mask is empty, the map has no finite score inside it, or `smoothMm` is negative
+ *   or not finite.
  * @example
  * ```ts ignore
  * const pre = preprocessCt(await readVolume("scan.nii.gz", { unit: "HU" }));
@@ -73,7 +77,9 @@ export function maskToBody(
 export function finishAnomalyMap(
   score: Volume<VoxelArray>,
   pre: Pick<PreprocessedCt, "bodyMask" | "original">,
+  smoothMm = 0,
 ): Volume<Float32Array> {
-  const { map, minScore } = maskToBody(score, pre.bodyMask);
+  const smooth = smoothMm === 0 ? score : smoothWithinBody(score, pre.bodyMask, smoothMm);
+  const { map, minScore } = maskToBody(smooth, pre.bodyMask);
   return restoreToOriginal(map, pre.original, { fill: minScore });
 }

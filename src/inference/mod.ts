@@ -11,6 +11,7 @@
 export * from "./window_positions.ts";
 export * from "./importance_map.ts";
 export * from "./sliding_window.ts";
+export * from "./smooth_map.ts";
 export * from "./anomaly_output.ts";
 export * from "./feature_maps.ts";
 export * from "./anomaly_map.ts";
