@@ -7,7 +7,9 @@
  * reason to offer it: the per-voxel −log q(y | c) of a healthy body is heavy-tailed (edges, vessels and partial-volume
  * voxels score high one voxel at a time), while a lesion is a connected region whose voxels score a little high
  * together; averaging over a few millimetres keeps the second and dilutes the first. The price is resolution: lesions
- * much smaller than σ are diluted too. Choose σ on validation scans, never on the test scans.
+ * much smaller than σ are diluted too, and lesions inside very typical tissue sink towards it. Whether it pays depends on
+ * the lesion mix: on the phantoms (README "Smoothing the maps") σ = 16 mm lifted one test set from 0.605 to 0.737 voxel
+ * AUROC and sank a validation set from 0.638 to 0.388. Choose σ on validation scans, never on the test scans.
  *
  * @module
  */
