@@ -86,6 +86,24 @@ Deno.test("deno task fit and deno task infer write a density run and anomaly map
     }
     const record = JSON.parse(await Deno.readTextFile(`${dir}/pred/config.json`));
     assertEquals(record.task, "infer");
+    assertEquals(record.config.smoothMm, 0);
+    // --smooth-mm: recorded, same grid, and an average of the scores: less spread than the map as written.
+    const smoothed = await runTaskFile("infer", [
+      ...["--run", `${dir}/run`, "--out", `${dir}/pred_s`, "--backend", "cpu", "--smooth-mm", "6"],
+      inputs[0],
+    ]);
+    assertEquals(smoothed.code, 0, smoothed.stderr);
+    assertEquals(JSON.parse(await Deno.readTextFile(`${dir}/pred_s/config.json`)).config.smoothMm, 6);
+    const plainMap = await readVolume(`${dir}/pred/p0_anomaly.nii.gz`);
+    const smoothMap = await readVolume(`${dir}/pred_s/p0_anomaly.nii.gz`);
+    assert(sameGrid(plainMap, smoothMap, 1e-4) && smoothMap.data.every(Number.isFinite));
+    const std = (a: ArrayLike<number>) => {
+      let m = 0, q = 0;
+      for (let p = 0; p < a.length; p++) m += a[p] / a.length;
+      for (let p = 0; p < a.length; p++) q += (a[p] - m) ** 2 / a.length;
+      return Math.sqrt(q);
+    };
+    assert(std(smoothMap.data) < std(plainMap.data), `${std(smoothMap.data)} vs ${std(plainMap.data)}`);
     // The condition model on a coarser grid: recorded in pipeline.json, reused by infer.
     await Deno.mkdir(`${dir}/run3`);
     for (const m of ["descriptor", "condition"]) await Deno.symlink(`${dir}/run/${m}`, `${dir}/run3/${m}`);
@@ -155,6 +173,9 @@ Deno.test("deno task fit and infer reject bad flags (exit 2) and incomplete runs
   }
   const noInputs = await runTaskFile("infer", ["--run", "x", "--out", "y"]);
   assertEquals(noInputs.code, 2);
+  const badSmooth = await runTaskFile("infer", ["--run", "x", "--out", "y", "--smooth-mm", "-1", "a.nii.gz"]);
+  assertEquals(badSmooth.code, 2);
+  assertStringIncludes(badSmooth.stderr, "--smooth-mm");
   const { dir, cleanup } = await tempDir();
   try {
     const missing = await runTaskFile("infer", [
