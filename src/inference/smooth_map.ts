@@ -1,6 +1,6 @@
 /**
- * Gaussian smoothing of an anomaly map inside the body: the map post-processing that anomalib applies to every
- * model's anomaly map (a Gaussian blur, σ = 4 px by default there), done in 3D, in millimetres and without letting the
+ * Gaussian smoothing of an anomaly map inside the body: the post-processing anomalib applies to the anomaly maps of
+ * PaDiM and PatchCore (a Gaussian blur, σ = 4 px by default there), done in 3D, in millimetres and without letting the
  * outside of the body leak in.
  *
  * METHOD §6 ends at the stitched map; smoothing it is this project's choice, off unless asked for (`smoothMm`). The
