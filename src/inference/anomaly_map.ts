@@ -31,9 +31,10 @@ export interface AnomalyMapOptions {
   /** Windows per network call. @default {2} */
   batchSize?: number;
   /**
-   * `window` (METHOD §6): each window is scored, s = −log q(y | c), and the scores are blended. `features`: the
-   * descriptors and conditions are blended across windows, then each body voxel is scored once — about 1/8 of the
-   * density evaluations at overlap 0.5, for CPU runs where the density model dominates. @default {"window"}
+   * `window` (METHOD §6): each window is scored, s = −log q(y | c) of its body voxels, and the scores are blended.
+   * `features`: the descriptors and conditions are blended across windows, then each body voxel is scored once —
+   * about 1/8 of the density evaluations at overlap 0.5, for CPU runs where the density model dominates.
+   * @default {"window"}
    */
   scoreMode?: ScoreMode;
   /**
@@ -75,6 +76,48 @@ export async function scoreRows(
 }
 
 /**
+ * Splits interleaved windows of `width` channels into the first `width − 1` channels (still interleaved) and the
+ * indices of the voxels whose last channel is > 0.5, ascending.
+ */
+function splitLastChannel(windows: Float32Array, width: number): { image: Float32Array; inside: Uint32Array } {
+  const voxels = windows.length / width;
+  const image = new Float32Array(voxels * (width - 1));
+  let count = 0;
+  for (let v = 0; v < voxels; v++) if (windows[width * v + width - 1] > 0.5) count++;
+  const inside = new Uint32Array(count);
+  for (let v = 0, r = 0; v < voxels; v++) {
+    for (let ch = 0; ch < width - 1; ch++) image[(width - 1) * v + ch] = windows[width * v + ch];
+    if (windows[width * v + width - 1] > 0.5) inside[r++] = v;
+  }
+  return { image, inside };
+}
+
+/**
+ * −log q(y | c) (nats) of the rows listed in `inside` out of `count` rows; the other rows get 0 (they lie outside
+ * the body and are masked away later).
+ */
+async function scoreInside(
+  density: DensityModel,
+  y: Float32Array,
+  c: Float32Array | null,
+  inside: Uint32Array,
+  count: number,
+  chunkRows: number,
+): Promise<Float32Array> {
+  const dy = y.length / count, dc = c ? c.length / count : 0;
+  const ySub = new Float32Array(inside.length * dy), cSub = c ? new Float32Array(inside.length * dc) : null;
+  for (let r = 0; r < inside.length; r++) {
+    const v = inside[r];
+    ySub.set(y.subarray(v * dy, (v + 1) * dy), r * dy);
+    if (c && cSub) cSub.set(c.subarray(v * dc, (v + 1) * dc), r * dc);
+  }
+  const s = await scoreRows(density, ySub, cSub, inside.length, chunkRows);
+  const out = new Float32Array(count);
+  for (let r = 0; r < inside.length; r++) out[inside[r]] = s[r];
+  return out;
+}
+
+/**
  * Computes the anomaly map of a CT: a float32 volume of −log q(y | c) (nats) on the CT's own grid and affine
  * (overlays the input in any viewer), voxels outside the body set to the lowest body score.
  *
@@ -105,10 +148,17 @@ export async function anomalyMap(
     const coarse = models.conditionSpacingMm && extractor.conditionKind === "masked"
       ? await conditionMaps(pre.image, extractor, windowVox, models.conditionSpacingMm, { overlap, batchSize })
       : undefined;
+    // The body mask travels as the last input channel, so that only body voxels are scored: the rest is masked
+    // away at the end, and a voxel's blended score uses only its own window scores, so skipping them changes nothing
+    // inside the body (padding beyond the volume reads as outside the body).
     const { inputs, features } = windowInputs(pre.image, extractor, windowVox, coarse);
-    score = await slidingWindow(inputs, async (windows, n) => {
-      const f = await features(windows, n);
-      return await scoreRows(density, f.y, f.c, f.y.length / dy, chunkRows);
+    const width = inputs.length;
+    const body = createVolume(Float32Array.from(pre.bodyMask.data), pre.bodyMask.shape, pre.bodyMask.affine, "other");
+    score = await slidingWindow([...inputs, body], async (windows, n) => {
+      const voxels = windows.length / (width + 1);
+      const { image, inside } = splitLastChannel(windows, width + 1);
+      const f = await features(image, n);
+      return await scoreInside(density, f.y, f.c, inside, voxels, chunkRows);
     }, { windowVox, overlap, batchSize, onProgress });
   } else {
     const { channels, dc } = await featureMaps(pre, models, { overlap, batchSize, onProgress });

@@ -10,7 +10,7 @@ import {
   fitDensity,
   samplePool,
 } from "../../src/density/mod.ts";
-import { anomalyMap } from "../../src/inference/mod.ts";
+import { anomalyMap, finishAnomalyMap, scoreRows, slidingWindow, windowInputs } from "../../src/inference/mod.ts";
 import { readVolume, sameGrid } from "../../src/io/mod.ts";
 import { DenseModel } from "../../src/models/mod.ts";
 import { initBackend } from "../../src/nn/mod.ts";
@@ -87,6 +87,21 @@ for (const conditionKind of ["none", "masked", "positional"] as const) {
           }
         }
         assert(outside > 0);
+      }
+      // Window scores are computed for body voxels only; the straightforward way, scoring every voxel of every
+      // window, must give the same map (outside the body both hold the lowest body score).
+      const { inputs, features } = windowInputs(pre.image, models.extractor, models.windowVox);
+      const dy = descriptorDim(models.extractor);
+      const every = await slidingWindow(inputs, async (windows, n) => {
+        const f = await features(windows, n);
+        return await scoreRows(models.density, f.y, f.c, f.y.length / dy, 65536);
+      }, { windowVox: models.windowVox, overlap: 0.5, batchSize: 2 });
+      const reference = finishAnomalyMap(every, pre);
+      for (let v = 0; v < reference.data.length; v++) {
+        assertLessOrEqual(
+          Math.abs(plain.window[v] - reference.data[v]),
+          1e-4 * Math.max(1, Math.abs(reference.data[v])),
+        );
       }
       if (conditionKind === "masked") {
         // Test-time checkerboard masking of the condition network: another finite map on the input's grid.
