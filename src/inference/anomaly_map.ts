@@ -153,8 +153,7 @@ export async function anomalyMap(
     // inside the body (padding beyond the volume reads as outside the body).
     const { inputs, features } = windowInputs(pre.image, extractor, windowVox, coarse);
     const width = inputs.length;
-    const body = createVolume(Float32Array.from(pre.bodyMask.data), pre.bodyMask.shape, pre.bodyMask.affine, "other");
-    score = await slidingWindow([...inputs, body], async (windows, n) => {
+    score = await slidingWindow([...inputs, pre.bodyMask], async (windows, n) => {
       const voxels = windows.length / (width + 1);
       const { image, inside } = splitLastChannel(windows, width + 1);
       const f = await features(image, n);
