@@ -89,6 +89,8 @@ export interface AblationRowSet {
   tissue: Float32Array;
   /** `[count, dc]`: the frozen condition model's output. */
   condition: Float32Array;
+  /** `[count]`: the voxel's ground-truth tissue label (an index into `TISSUES`), nearest-neighbour on the grid. */
+  label: Uint8Array;
   dy: number;
   dc: number;
   labels: number;
@@ -156,6 +158,7 @@ export async function ablationRows(
     descriptor: channelRows(channels, 0, dy, voxels),
     tissue: tissueContextRows(tissueGrid.data, pre.hu.shape, voxels, labels, sigmaVoxels),
     condition: channelRows(channels, dy, dc, voxels),
+    label: Uint8Array.from(voxels, (v) => tissueGrid.data[v]),
     dy,
     dc,
     labels,
@@ -250,8 +253,8 @@ export async function fitContextAblation(
         rng: new Rng(deriveSeed(seed, "rows", scans)),
       });
       // Keep the rows only, not the preprocessed volumes.
-      const { count, hu, descriptor, tissue, condition, dy, dc, labels } = r;
-      chunks.push({ count, hu, descriptor, tissue, condition, dy, dc, labels });
+      const { count, hu, descriptor, tissue, condition, label, dy, dc, labels } = r;
+      chunks.push({ count, hu, descriptor, tissue, condition, label, dy, dc, labels });
       rows += r.count;
     } catch (e) {
       const err = e as Error;

@@ -68,6 +68,7 @@ Deno.test("ablationRows() gives every y and c at the same body voxels of the run
         if (x > rows.tissue[r * rows.labels + best]) best = l;
       }
       assertLess(Math.abs(sum - 1), 1e-5, "smoothed one-hot rows sum to 1");
+      assertEquals(rows.label[r], labels[v], "the hard label is the resampled tissue label");
       if (best === labels[v]) own++;
     }
     assertGreater(own / rows.count, 0.5, "a voxel's own tissue dominates its context in most voxels");
