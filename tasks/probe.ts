@@ -1,6 +1,6 @@
 /**
  * `deno task probe --run RUN --train DIR --test DIR --out OUT [--rows-per-scan 20000] [--seed 0] [--l2 1e-4]
- * [--features hu,descriptor,condition] [--sigma 1] [--overlap 0.25] [--condition-spacing X,Y,Z] [--backend …]`: the
+ * [--balanced] [--features hu,descriptor,condition,hu+condition] [--sigma 1] [--overlap 0.25] [--condition-spacing X,Y,Z] [--backend …]`: the
  * tissue probe of a pretrained pair (`tissueProbe` of src/metrics): a linear probe per feature set — HU, the run's
  * descriptor, its condition model — predicting each body voxel's ground-truth tissue on the run's preprocessed grid,
  * fitted on the training phantoms and scored on the test phantoms. Writes `OUT/probe.json` (per feature set:
@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { TISSUE } from "../src/data/mod.ts";
 import { loadFeatureModels } from "../src/inference/mod.ts";
 import { writeJsonAtomic, writeRunRecord } from "../src/io/mod.ts";
-import { PROBE_FEATURES, type ProbeFeature, tissueProbe } from "../src/metrics/tissue_probe.ts";
+import { DEFAULT_PROBE_SETS, probeSetParts, tissueProbe } from "../src/metrics/tissue_probe.ts";
 import { initBackend } from "../src/nn/mod.ts";
 import {
   backendFlag,
@@ -32,7 +32,7 @@ import {
 import { listPhantoms, readPairs } from "./_phantom_files.ts";
 
 const USAGE = `usage: deno task probe --run RUN --train DIR --test DIR --out OUT [--rows-per-scan 20000] [--seed 0]
-    [--l2 1e-4] [--features hu,descriptor,condition] [--sigma 1] [--overlap 0.25] [--condition-spacing X,Y,Z]
+    [--l2 1e-4] [--balanced] [--features hu,descriptor,condition,hu+condition] [--sigma 1] [--overlap 0.25] [--condition-spacing X,Y,Z]
     [--backend auto|cpu|wasm|webgpu|tensorflow]
   --run RUN            a run folder with RUN/descriptor and RUN/condition (no density needed)
   --train DIR          training phantoms with tissue labels (deno task phantoms … --write-tissue)
@@ -41,7 +41,9 @@ const USAGE = `usage: deno task probe --run RUN --train DIR --test DIR --out OUT
   --rows-per-scan R    body voxels drawn per phantom, training and test (default 20000)
   --seed S             seed of the row draws (default 0)
   --l2 L               L2 penalty on the probe's weights of standardised features (default 1e-4)
-  --features A,B       feature sets, some of hu, descriptor, condition (default: all three)
+  --balanced           weigh rows by their tissue's rarity (sklearn's class_weight="balanced")
+  --features A,B       feature sets, each some of hu, descriptor, condition joined by + (their columns side by
+                       side); default hu,descriptor,condition,hu+condition
   --sigma V            smoothing of the hu features' second channel, in voxels (default 1)
   --overlap F          sliding-window overlap of the feature maps (default 0.25)
   --condition-spacing X,Y,Z
@@ -61,6 +63,7 @@ await runTask("probe", async () => {
     seed: { type: "string" },
     l2: { type: "string" },
     features: { type: "string" },
+    balanced: { type: "boolean" },
     sigma: { type: "string" },
     overlap: { type: "string" },
     "condition-spacing": { type: "string" },
@@ -80,6 +83,7 @@ await runTask("probe", async () => {
     seed: intFlag(values.seed, "--seed", 0, 0, 2 ** 31),
     l2: numberFlag(values.l2, "--l2", 1e-4, 0, 1e6),
     features: featuresFlag(values.features),
+    balanced: values.balanced === true,
     sigmaVoxels: numberFlag(values.sigma, "--sigma", 1, 0, 100),
     overlap: numberFlag(values.overlap, "--overlap", 0.25, 0, 0.99),
     conditionSpacingMm: values["condition-spacing"] === undefined
@@ -116,6 +120,7 @@ await runTask("probe", async () => {
       seed: config.seed,
       l2: config.l2,
       features: config.features,
+      balanced: config.balanced,
       sigmaVoxels: config.sigmaVoxels,
       overlap: config.overlap,
       windowBatch: 1,
@@ -140,12 +145,12 @@ await runTask("probe", async () => {
     });
     console.error(`probe: ${result.probes.size} probes in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${dest}`);
     console.log(
-      `feature     dim  balanced acc (test / train)  accuracy  ${SHOWN.map((t) => t.padEnd(7)).join(" ")} (recall)`,
+      `feature       dim  balanced acc (test / train)  accuracy  ${SHOWN.map((t) => t.padEnd(7)).join(" ")} (recall)`,
     );
     for (const [name, p] of result.probes) {
       const recalls = SHOWN.map((t) => (p.test.recall[TISSUE[t]] ?? NaN).toFixed(3).padEnd(7)).join(" ");
       console.log(
-        `${name.padEnd(11)} ${String(p.dim).padStart(3)}  ${p.test.balancedAccuracy.toFixed(3)} / ` +
+        `${name.padEnd(13)} ${String(p.dim).padStart(3)}  ${p.test.balancedAccuracy.toFixed(3)} / ` +
           `${p.train.balancedAccuracy.toFixed(3)}               ${p.test.accuracy.toFixed(3)}     ${recalls}`,
       );
     }
@@ -166,17 +171,17 @@ function named(
   return { balancedAccuracy: r.balancedAccuracy, accuracy: r.accuracy, tissues: perTissue };
 }
 
-/** The feature sets named by `--features` (comma-separated), in the order given; all three when absent. */
-function featuresFlag(value: string | undefined): ProbeFeature[] {
-  if (value === undefined) return [...PROBE_FEATURES];
+/** The feature sets named by `--features` (comma-separated, parts joined by +), in the order given. */
+function featuresFlag(value: string | undefined): string[] {
+  if (value === undefined) return [...DEFAULT_PROBE_SETS];
   const names = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
   if (names.length === 0) throw new UsageError(`Cannot use --features "${value}": expected at least one feature set`);
   for (const n of names) {
-    if (!(PROBE_FEATURES as readonly string[]).includes(n)) {
-      throw new UsageError(
-        `Cannot use --features "${value}": "${n}" is not a feature set: expected some of ${PROBE_FEATURES.join(", ")}`,
-      );
+    try {
+      probeSetParts(n);
+    } catch (e) {
+      throw new UsageError(`Cannot use --features "${value}": ${(e as Error).message}`);
     }
   }
-  return names as ProbeFeature[];
+  return names;
 }

@@ -7,7 +7,8 @@
  *
  * Choices: features are standardised with the training rows' mean and population standard deviation (so the penalty
  * treats every channel alike, as sklearn users do with `StandardScaler`); the objective is the mean cross-entropy
- * plus `l2 / 2 · ‖W‖²` (biases unpenalised) — sklearn's `LogisticRegression(C = 1 / (n · l2))` — minimised by L-BFGS
+ * (optionally class-weighted, `balanced`) plus `l2 / 2 · ‖W‖²` (biases unpenalised) — sklearn's
+ * `LogisticRegression(C = 1 / (n · l2))` — minimised by L-BFGS
  * (10 pairs, Armijo backtracking) in float64. It is convex, so the fit does not depend on a seed.
  *
  * @module
@@ -21,6 +22,12 @@ export interface LinearProbeOptions {
   maxIterations?: number;
   /** Stop when the largest gradient component is below this. @default {1e-6} */
   tolerance?: number;
+  /**
+   * Weigh each row by `n / (k · n_c)` for its class c (k = classes that have rows; sklearn's
+   * `class_weight="balanced"`), so that rare classes count as much as common ones — the fit then aims at balanced
+   * accuracy rather than accuracy. @default {false}
+   */
+  balanced?: boolean;
 }
 
 /** A fitted linear probe. */
@@ -87,7 +94,7 @@ export function fitLinearProbe(
   classes: number,
   options: LinearProbeOptions = {},
 ): LinearProbe {
-  const { l2 = 1e-4, maxIterations = 500, tolerance = 1e-6 } = options;
+  const { l2 = 1e-4, maxIterations = 500, tolerance = 1e-6, balanced = false } = options;
   const what = "fit the linear probe";
   const n = labels.length;
   if (n === 0) throw new RangeError(`Cannot ${what}: no rows: expected at least one`);
@@ -122,9 +129,16 @@ export function fitLinearProbe(
   for (let r = 0; r < n; r++) {
     for (let d = 0; d < dim; d++) xs[r * dim + d] = (x[r * dim + d] - mean[d]) / scale[d];
   }
+  const weight = new Float64Array(classes).fill(1);
+  if (balanced) {
+    const count = new Float64Array(classes);
+    for (let r = 0; r < n; r++) count[y[r]]++;
+    const present = count.filter((c) => c > 0).length;
+    for (let c = 0; c < classes; c++) weight[c] = count[c] > 0 ? n / (present * count[c]) : 0;
+  }
   const nw = classes * dim;
   const objective = (theta: Float64Array, grad: Float64Array) =>
-    softmaxObjective(theta, grad, xs, y, n, dim, classes, l2);
+    softmaxObjective(theta, grad, xs, y, weight, n, dim, classes, l2);
   const { theta, loss, iterations, converged } = lbfgs(objective, new Float64Array(nw + classes), {
     maxIterations,
     tolerance,
@@ -142,12 +156,13 @@ export function fitLinearProbe(
   };
 }
 
-/** Mean cross-entropy + l2/2 ‖W‖² at θ = [W (C×D), b (C)]; writes its gradient into `grad`. */
+/** Mean (class-weighted) cross-entropy + l2/2 ‖W‖² at θ = [W (C×D), b (C)]; writes its gradient into `grad`. */
 function softmaxObjective(
   theta: Float64Array,
   grad: Float64Array,
   xs: Float64Array,
   y: Int32Array,
+  weight: Float64Array,
   n: number,
   dim: number,
   classes: number,
@@ -169,9 +184,10 @@ function softmaxObjective(
     let sum = 0;
     for (let c = 0; c < classes; c++) sum += Math.exp(z[c] - max);
     const lse = max + Math.log(sum);
-    loss += lse - z[y[r]];
+    const w = weight[y[r]];
+    loss += w * (lse - z[y[r]]);
     for (let c = 0; c < classes; c++) {
-      const g = Math.exp(z[c] - lse) - (c === y[r] ? 1 : 0);
+      const g = w * (Math.exp(z[c] - lse) - (c === y[r] ? 1 : 0));
       if (g === 0) continue;
       grad[nw + c] += g;
       for (let d = 0; d < dim; d++) grad[c * dim + d] += g * xs[o + d];

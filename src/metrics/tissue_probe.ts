@@ -33,6 +33,28 @@ import {
 export const PROBE_FEATURES = ["hu", "descriptor", "condition"] as const;
 /** One of {@linkcode PROBE_FEATURES}. */
 export type ProbeFeature = typeof PROBE_FEATURES[number];
+/** The feature sets probed by default: each alone, and HU with the condition (what the condition adds to intensity). */
+export const DEFAULT_PROBE_SETS: readonly string[] = ["hu", "descriptor", "condition", "hu+condition"];
+
+/**
+ * The parts of a feature-set name: feature sets joined by "+", e.g. `hu+condition` (their columns side by side).
+ *
+ * @throws {RangeError} If a part is not one of {@linkcode PROBE_FEATURES} or repeats.
+ */
+export function probeSetParts(name: string): ProbeFeature[] {
+  const parts = name.split("+").map((s) => s.trim());
+  for (const p of parts) {
+    if (!(PROBE_FEATURES as readonly string[]).includes(p)) {
+      throw new RangeError(
+        `Cannot probe "${name}": "${p}" is not a feature set: expected some of ${
+          PROBE_FEATURES.join(", ")
+        }, joined by +`,
+      );
+    }
+  }
+  if (new Set(parts).size !== parts.length) throw new RangeError(`Cannot probe "${name}": a feature set repeats`);
+  return parts as ProbeFeature[];
+}
 
 /** Options of {@linkcode tissueProbe}. */
 export interface TissueProbeOptions extends AblationFeatureOptions, LinearProbeOptions {
@@ -40,8 +62,8 @@ export interface TissueProbeOptions extends AblationFeatureOptions, LinearProbeO
   rowsPerScan?: number;
   /** Seed of the row draws: scan s of the training set uses `deriveSeed(seed, "train", s)`, of the test set "test". */
   seed?: number;
-  /** Feature sets to probe, in this order. @default {PROBE_FEATURES} */
-  features?: readonly ProbeFeature[];
+  /** Feature sets to probe, in this order (names as {@linkcode probeSetParts} reads them). @default {DEFAULT_PROBE_SETS} */
+  features?: readonly string[];
   /** Called after each scan's rows are drawn. */
   onScan?: (set: "train" | "test", scans: number, rows: number) => void;
 }
@@ -67,8 +89,8 @@ export interface TissueProbeResult {
   testScans: number;
   trainRows: number;
   testRows: number;
-  /** Feature set → its probe. */
-  probes: Map<ProbeFeature, FeatureProbe>;
+  /** Feature-set name → its probe. */
+  probes: Map<string, FeatureProbe>;
 }
 
 interface RowPool {
@@ -107,15 +129,23 @@ async function drawRows(
   return pool;
 }
 
-/** One feature set of a pool as `[rows, dim]` plus the labels. */
-function featureRows(pool: RowPool, feature: ProbeFeature): { x: Float32Array; labels: Uint8Array; dim: number } {
+/** The columns of some feature sets side by side, `[rows, dim]`, plus the labels. */
+function featureRows(pool: RowPool, sets: ProbeFeature[]): { x: Float32Array; labels: Uint8Array; dim: number } {
   const first = pool.parts[0];
-  const dim = feature === "hu" ? 2 : feature === "descriptor" ? first.dy : first.dc;
+  const width = (f: ProbeFeature) => f === "hu" ? 2 : f === "descriptor" ? first.dy : first.dc;
+  const dim = sets.reduce((s, f) => s + width(f), 0);
   const count = pool.parts.reduce((s, p) => s + p.count, 0);
   const x = new Float32Array(count * dim), labels = new Uint8Array(count);
   let at = 0;
   for (const p of pool.parts) {
-    x.set(p[feature], at * dim);
+    for (let r = 0; r < p.count; r++) {
+      let col = (at + r) * dim;
+      for (const f of sets) {
+        const w = width(f);
+        x.set(p[f].subarray(r * w, (r + 1) * w), col);
+        col += w;
+      }
+    }
     labels.set(p.label, at);
     at += p.count;
   }
@@ -138,19 +168,20 @@ export async function tissueProbe(
   models: FeatureMapModels,
   options: TissueProbeOptions = {},
 ): Promise<TissueProbeResult> {
-  const { features = PROBE_FEATURES, rowsPerScan = 20000 } = options;
+  const { features = DEFAULT_PROBE_SETS, rowsPerScan = 20000 } = options;
   if (!Number.isInteger(rowsPerScan) || rowsPerScan < 1) {
     throw new RangeError(`Cannot probe tissue: rowsPerScan is ${rowsPerScan}: expected a positive integer`);
   }
   if (features.length === 0) throw new RangeError("Cannot probe tissue: no feature sets: expected at least one");
+  const sets = features.map(probeSetParts);
   const labels = options.labels ?? TISSUES.length;
   const trainPool = await drawRows(train, "train", models, options);
   const testPool = await drawRows(test, "test", models, options);
-  const probes = new Map<ProbeFeature, FeatureProbe>();
-  for (const feature of features) {
-    const tr = featureRows(trainPool, feature), te = featureRows(testPool, feature);
+  const probes = new Map<string, FeatureProbe>();
+  for (const [i, name] of features.entries()) {
+    const tr = featureRows(trainPool, sets[i]), te = featureRows(testPool, sets[i]);
     const probe = fitLinearProbe(tr.x, tr.labels, tr.dim, labels, options);
-    probes.set(feature, {
+    probes.set(name, {
       dim: tr.dim,
       test: probeReport(probePredict(probe, te.x), te.labels, labels),
       train: probeReport(probePredict(probe, tr.x), tr.labels, labels),

@@ -13,54 +13,62 @@ const SKLEARN = `
 import sys, json, numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, recall_score
-n, d, l2 = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+n, d, l2, cw = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
 x = np.fromfile(sys.argv[1], dtype=np.float32).astype(np.float64).reshape(n, d)
 y = np.fromfile(sys.argv[2], dtype=np.int32)
 xs = (x - x.mean(axis=0)) / x.std(axis=0)
-m = LogisticRegression(C=1.0 / (n * l2), solver="sag", tol=1e-12, max_iter=100000, random_state=0).fit(xs, y)
+m = LogisticRegression(C=1.0 / (n * l2), solver="sag", tol=1e-12, max_iter=100000, random_state=0,
+                       class_weight=None if cw == "none" else cw).fit(xs, y)
 p = m.predict_proba(xs)
 pred = m.predict(xs)
 print(json.dumps({"p": p.ravel().tolist(), "balanced": balanced_accuracy_score(y, pred),
   "recall": recall_score(y, pred, average=None).tolist(), "pred": pred.tolist()}))
 `;
 
-/** n rows of d features from `classes` Gaussian clusters that overlap (so the optimum is finite). */
-function clusters(rng: Rng, n: number, d: number, classes: number) {
+/**
+ * n rows of d features from `classes` Gaussian clusters that overlap (so the optimum is finite); with `skew`, class c
+ * is drawn with probability ∝ skew^c instead of uniformly.
+ */
+function clusters(rng: Rng, n: number, d: number, classes: number, skew = 1) {
   const centres = Array.from({ length: classes }, () => Array.from({ length: d }, () => rng.normal(0, 1.5)));
   const x = new Float32Array(n * d), y = new Int32Array(n);
   for (let r = 0; r < n; r++) {
-    y[r] = Math.floor(rng.next() * classes);
+    let u = rng.next() * Array.from({ length: classes }, (_, c) => skew ** c).reduce((a, b) => a + b, 0), c = 0;
+    while (c < classes - 1 && u >= skew ** c) u -= skew ** c++;
+    y[r] = c;
     for (let k = 0; k < d; k++) x[r * d + k] = 10 + 3 * (centres[y[r]][k] + rng.normal(0, 1)); // off-centre, scaled
   }
   return { x, y };
 }
 
-Deno.test("fitLinearProbe() gives sklearn's multinomial logistic-regression probabilities", async () => {
-  const n = 600, d = 3, classes = 4, l2 = 1e-2;
-  const { x, y } = clusters(new Rng(4), n, d, classes);
-  const probe = fitLinearProbe(x, y, d, classes, { l2, tolerance: 1e-8 });
-  assert(probe.converged, `converged in ${probe.iterations} iterations`);
-  const p = probeProbabilities(probe, x);
-  const pred = probePredict(probe, x);
-  const { dir, cleanup } = await tempDir();
-  try {
-    await Deno.writeFile(`${dir}/x.raw`, new Uint8Array(x.buffer));
-    await Deno.writeFile(`${dir}/y.raw`, new Uint8Array(y.buffer));
-    const ref = await runPython<{ p: number[]; balanced: number; recall: number[]; pred: number[] }>(
-      SKLEARN,
-      [`${dir}/x.raw`, `${dir}/y.raw`, `${n}`, `${d}`, `${l2}`],
-    );
-    let worst = 0;
-    for (let k = 0; k < p.length; k++) worst = Math.max(worst, Math.abs(p[k] - ref.p[k]));
-    assertLess(worst, 1e-7, `largest probability difference ${worst}`);
-    assertEquals(Array.from(pred), ref.pred);
-    const report = probeReport(pred, y, classes);
-    assertAlmostEquals(report.balancedAccuracy, ref.balanced, 1e-12);
-    for (let c = 0; c < classes; c++) assertAlmostEquals(report.recall[c]!, ref.recall[c], 1e-12);
-  } finally {
-    await cleanup();
-  }
-});
+for (const balanced of [false, true]) {
+  Deno.test(`fitLinearProbe() gives sklearn's multinomial logistic-regression probabilities (balanced ${balanced})`, async () => {
+    const n = 600, d = 3, classes = 4, l2 = 1e-2;
+    const { x, y } = clusters(new Rng(4), n, d, classes, 0.4);
+    const probe = fitLinearProbe(x, y, d, classes, { l2, tolerance: 1e-7, balanced });
+    assert(probe.converged, `converged in ${probe.iterations} iterations`);
+    const p = probeProbabilities(probe, x);
+    const pred = probePredict(probe, x);
+    const { dir, cleanup } = await tempDir();
+    try {
+      await Deno.writeFile(`${dir}/x.raw`, new Uint8Array(x.buffer));
+      await Deno.writeFile(`${dir}/y.raw`, new Uint8Array(y.buffer));
+      const ref = await runPython<{ p: number[]; balanced: number; recall: number[]; pred: number[] }>(
+        SKLEARN,
+        [`${dir}/x.raw`, `${dir}/y.raw`, `${n}`, `${d}`, `${l2}`, balanced ? "balanced" : "none"],
+      );
+      let worst = 0;
+      for (let k = 0; k < p.length; k++) worst = Math.max(worst, Math.abs(p[k] - ref.p[k]));
+      assertLess(worst, 5e-6, `largest probability difference ${worst}`);
+      assertEquals(Array.from(pred), ref.pred);
+      const report = probeReport(pred, y, classes);
+      assertAlmostEquals(report.balancedAccuracy, ref.balanced, 1e-12);
+      for (let c = 0; c < classes; c++) assertAlmostEquals(report.recall[c]!, ref.recall[c], 1e-12);
+    } finally {
+      await cleanup();
+    }
+  });
+}
 
 Deno.test("fitLinearProbe() reaches a zero gradient (central finite differences of its objective)", () => {
   // The objective written out independently: mean −log softmax + l2/2 ‖W‖² on standardised rows.

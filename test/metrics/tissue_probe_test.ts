@@ -44,7 +44,7 @@ Deno.test("tissueProbe() fits a linear probe per feature set on training scans a
     });
     assertEquals(seen, ["train 1 1500", "train 2 3000", "test 1 1500"]);
     assertEquals([result.trainScans, result.testScans, result.trainRows, result.testRows], [2, 1, 3000, 1500]);
-    assertEquals([...result.probes.keys()], ["hu", "descriptor", "condition"]);
+    assertEquals([...result.probes.keys()], ["hu", "descriptor", "condition", "hu+condition"]);
     assertEquals(result.tissues, TISSUES);
 
     // The hu probe is the composition of the ablation's rows (same seeded draws), fitLinearProbe and probeReport.
@@ -61,6 +61,21 @@ Deno.test("tissueProbe() fits a linear probe per feature set on training scans a
     assertEquals(hu.test, expected);
     assertEquals(hu.dim, 2);
     assertEquals(result.probes.get("condition")!.dim, 32);
+
+    // hu+condition has the columns of hu then condition, row by row.
+    const both = fitLinearProbe(
+      Float32Array.from(tr.flatMap((t) =>
+        Array.from({ length: t.count }, (_, r) => [
+          ...t.hu.subarray(2 * r, 2 * r + 2),
+          ...t.condition.subarray(32 * r, 32 * r + 32),
+        ]).flat()
+      )),
+      lab(tr.map((r) => r.label)),
+      34,
+      TISSUES.length,
+    );
+    assertEquals(result.probes.get("hu+condition")!.iterations, both.iterations);
+    assertEquals(result.probes.get("hu+condition")!.dim, 34);
     assertEquals(hu.test.support.reduce((a, b) => a + b, 0), 1500);
 
     // Physics, not plumbing: lung (≈ −850 HU) is unmistakable by intensity alone, and the probe beats chance.
@@ -81,6 +96,11 @@ Deno.test("tissueProbe() names the empty set and rejects bad options", async () 
     await assertRejects(() => tissueProbe(train, [], models, { rowsPerScan: 200 }), RangeError, "no test scans");
     await assertRejects(() => tissueProbe(train, train, models, { rowsPerScan: 0 }), RangeError, "rowsPerScan is 0");
     await assertRejects(() => tissueProbe(train, train, models, { features: [] }), RangeError, "no feature sets");
+    await assertRejects(
+      () => tissueProbe(train, train, models, { features: ["hu+oops"] }),
+      RangeError,
+      `"oops" is not a feature set`,
+    );
   } finally {
     models.dispose();
   }

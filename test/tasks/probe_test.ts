@@ -47,7 +47,10 @@ Deno.test("deno task probe writes per-tissue probe scores of a pretrained pair",
 
     const bad = await runTaskFile("probe", [...flags, "--features", "hu,oops", "--out", "x"]);
     assertEquals(bad.code, 2, bad.stderr);
-    assertStringIncludes(bad.stderr, `"oops" is not a feature set: expected some of hu, descriptor, condition`);
+    assertStringIncludes(
+      bad.stderr,
+      `"oops" is not a feature set: expected some of hu, descriptor, condition, joined by +`,
+    );
     const noTissue = await runTaskFile("probe", [
       ...flags.slice(0, 2),
       "--train",
