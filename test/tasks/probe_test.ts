@@ -22,6 +22,7 @@ Deno.test("deno task probe writes per-tissue probe scores of a pretrained pair",
       ...flags,
       "--features",
       "hu,condition",
+      "--balanced",
       "--out",
       `${dir}/p`,
       "--backend",
@@ -43,6 +44,7 @@ Deno.test("deno task probe writes per-tissue probe scores of a pretrained pair",
     assert(hu.test.tissues.lung.recall > 0.9, "lung is told apart by HU alone");
     const record = JSON.parse(await Deno.readTextFile(`${dir}/p/config.json`));
     assertEquals(record.config.features, ["hu", "condition"]);
+    assertEquals(record.config.balanced, true);
     assertEquals(record.config.preprocess.spacingMm, [6, 6, 8]);
 
     const bad = await runTaskFile("probe", [...flags, "--features", "hu,oops", "--out", "x"]);
