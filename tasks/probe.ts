@@ -32,8 +32,8 @@ import {
 import { listPhantoms, readPairs } from "./_phantom_files.ts";
 
 const USAGE = `usage: deno task probe --run RUN --train DIR --test DIR --out OUT [--rows-per-scan 20000] [--seed 0]
-    [--l2 1e-4] [--balanced] [--features hu,descriptor,condition,hu+condition] [--sigma 1] [--overlap 0.25] [--condition-spacing X,Y,Z]
-    [--backend auto|cpu|wasm|webgpu|tensorflow]
+    [--l2 1e-4] [--balanced] [--features hu,descriptor,condition,hu+condition] [--sigma 1] [--overlap 0.25]
+    [--condition-spacing X,Y,Z] [--backend auto|cpu|wasm|webgpu|tensorflow]
   --run RUN            a run folder with RUN/descriptor and RUN/condition (no density needed)
   --train DIR          training phantoms with tissue labels (deno task phantoms … --write-tissue)
   --test DIR           held-out phantoms, same files
