@@ -1,10 +1,13 @@
 /**
- * Shared fixtures of the inference tests: seeded random volumes and simple predictors.
+ * Shared fixtures of the inference tests: seeded random volumes, simple predictors and an untrained run's networks.
  *
  * @module
  */
+import { Rng } from "../../src/data/mod.ts";
+import type { FeatureExtractor } from "../../src/density/mod.ts";
 import { createVolume, type Mat4, type Vec3, type Volume } from "../../src/io/mod.ts";
-import type { Predictor } from "../../src/inference/mod.ts";
+import type { FeatureMapModels, Predictor } from "../../src/inference/mod.ts";
+import { DenseModel } from "../../src/models/mod.ts";
 
 /** An LPS-like affine with unequal spacing, so that no test relies on an identity grid. */
 export const TEST_AFFINE: Mat4 = [-0.8, 0, 0, 30, 0, -0.9, 0, 20, 0, 0, 1.5, -60, 0, 0, 0, 1];
@@ -42,4 +45,29 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
     d = Number.isNaN(e) ? Infinity : Math.max(d, e);
   }
   return d;
+}
+
+/**
+ * Untrained `tiny` networks of a run (descriptor seed 1, condition seed 2), 32³×16 windows, preprocessing at
+ * `spacingMm`: for tests of plumbing that does not depend on what the networks learned. Call `dispose()` after.
+ */
+export function untrainedRunModels(
+  conditionKind: "masked" | "none" = "masked",
+  spacingMm: Vec3 = [7, 7, 10],
+): FeatureMapModels & { dispose(): void } {
+  const extractor: FeatureExtractor = {
+    descriptor: new DenseModel("descriptor", "tiny", new Rng(1)),
+    condition: conditionKind === "masked" ? new DenseModel("condition", "tiny", new Rng(2)) : null,
+    conditionKind,
+    positionalDim: 12,
+  };
+  return {
+    extractor,
+    windowVox: [32, 32, 16],
+    preprocess: { spacingMm },
+    dispose() {
+      extractor.descriptor.dispose();
+      extractor.condition?.dispose();
+    },
+  };
 }

@@ -1,6 +1,5 @@
 import { assert, assertEquals, assertGreater, assertLess, assertRejects, assertStringIncludes } from "@std/assert";
 import { generatePhantom, Rng, TISSUES } from "../../src/data/mod.ts";
-import type { FeatureExtractor } from "../../src/density/mod.ts";
 import {
   ABLATION_CELLS,
   ablationCellName,
@@ -11,34 +10,15 @@ import {
 } from "../../src/inference/mod.ts";
 import { createVolume, sameGrid, type Vec3 } from "../../src/io/mod.ts";
 import { auroc } from "../../src/metrics/mod.ts";
-import { DenseModel } from "../../src/models/mod.ts";
 import { initBackend, tf } from "../../src/nn/mod.ts";
 import { bodyMask, resampleMaskToGrid } from "../../src/preprocess/mod.ts";
+import { untrainedRunModels } from "./_fixtures.ts";
 
 const GRID = { shape: [96, 96, 64] as Vec3, spacingMm: [3.5, 3.5, 5] as Vec3 };
 
-/** Untrained tiny networks: the ablation's plumbing does not depend on what they learned. */
-function runModels(conditionKind: "masked" | "none" = "masked", spacingMm: Vec3 = [7, 7, 10]) {
-  const extractor: FeatureExtractor = {
-    descriptor: new DenseModel("descriptor", "tiny", new Rng(1)),
-    condition: conditionKind === "masked" ? new DenseModel("condition", "tiny", new Rng(2)) : null,
-    conditionKind,
-    positionalDim: 12,
-  };
-  return {
-    extractor,
-    windowVox: [32, 32, 16] as Vec3,
-    preprocess: { spacingMm },
-    dispose() {
-      extractor.descriptor.dispose();
-      extractor.condition?.dispose();
-    },
-  };
-}
-
 Deno.test("ablationRows() gives every y and c at the same body voxels of the run's grid", async () => {
   await initBackend("cpu");
-  const models = runModels();
+  const models = untrainedRunModels();
   try {
     const { ct, tissue } = generatePhantom(5, GRID);
     const rows = await ablationRows({ ct, tissue }, models, { overlap: 0.25 });
@@ -99,8 +79,8 @@ Deno.test("ablationRows() gives every y and c at the same body voxels of the run
 Deno.test("ablationRows() needs a masked condition model and labels on the CT's grid", async () => {
   await initBackend("cpu");
   const { ct, tissue } = generatePhantom(6, { shape: [24, 24, 16], spacingMm: [14, 14, 20] });
-  const none = runModels("none");
-  const masked = runModels();
+  const none = untrainedRunModels("none");
+  const masked = untrainedRunModels();
   try {
     let e = await assertRejects(() => ablationRows({ ct, tissue }, none), TypeError);
     assertStringIncludes(e.message, 'the run\'s condition is "none": expected "masked"');
@@ -126,7 +106,7 @@ Deno.test("ablationRows() needs a masked condition model and labels on the CT's 
 
 Deno.test("fitContextAblation() fits every cell; its hu_tissue cell (the oracle) ranks lesions above raw HU", async () => {
   await initBackend("cpu");
-  const models = runModels("masked", GRID.spacingMm); // the context oracle's test grid
+  const models = untrainedRunModels("masked", GRID.spacingMm); // the context oracle's test grid
   const train = [100, 101, 102].map((s) => generatePhantom(s, GRID));
   const test = [200, 201].map((s) => generatePhantom(s, { ...GRID, lesionRate: 1 }));
   try {

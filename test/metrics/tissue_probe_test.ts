@@ -1,37 +1,17 @@
 import { assert, assertEquals, assertGreater, assertRejects } from "@std/assert";
 import { deriveSeed, generatePhantom, Rng, TISSUE, TISSUES } from "../../src/data/mod.ts";
-import type { FeatureExtractor } from "../../src/density/mod.ts";
 import { ablationRows } from "../../src/inference/mod.ts";
 import type { Vec3 } from "../../src/io/mod.ts";
 import { fitLinearProbe, probePredict, probeReport } from "../../src/metrics/mod.ts";
 import { tissueProbe } from "../../src/metrics/tissue_probe.ts";
-import { DenseModel } from "../../src/models/mod.ts";
 import { initBackend } from "../../src/nn/mod.ts";
+import { untrainedRunModels } from "../inference/_fixtures.ts";
 
 const GRID = { shape: [96, 96, 64] as Vec3, spacingMm: [3.5, 3.5, 5] as Vec3 };
 
-/** Untrained tiny networks: the probe's plumbing does not depend on what they learned. */
-function runModels() {
-  const extractor: FeatureExtractor = {
-    descriptor: new DenseModel("descriptor", "tiny", new Rng(1)),
-    condition: new DenseModel("condition", "tiny", new Rng(2)),
-    conditionKind: "masked",
-    positionalDim: 12,
-  };
-  return {
-    extractor,
-    windowVox: [32, 32, 16] as Vec3,
-    preprocess: { spacingMm: [7, 7, 10] as Vec3 },
-    dispose() {
-      extractor.descriptor.dispose();
-      extractor.condition?.dispose();
-    },
-  };
-}
-
 Deno.test("tissueProbe() fits a linear probe per feature set on training scans and scores held-out ones", async () => {
   await initBackend("cpu");
-  const models = runModels();
+  const models = untrainedRunModels();
   try {
     const train = [generatePhantom(11, GRID), generatePhantom(12, GRID)];
     const test = [generatePhantom(13, GRID)];
@@ -90,7 +70,7 @@ Deno.test("tissueProbe() fits a linear probe per feature set on training scans a
 
 Deno.test("tissueProbe() names the empty set and rejects bad options", async () => {
   await initBackend("cpu");
-  const models = runModels();
+  const models = untrainedRunModels();
   try {
     const train = [generatePhantom(11, { shape: [48, 48, 32], spacingMm: [7, 7, 10] })];
     await assertRejects(() => tissueProbe(train, [], models, { rowsPerScan: 200 }), RangeError, "no test scans");

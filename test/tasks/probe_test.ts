@@ -1,22 +1,11 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { tempDir } from "../_support/python.ts";
-import { runTaskFile } from "../_support/tasks.ts";
-
-const TINY = ["--shape", "64,64,40", "--spacing", "6,6,8", "--write-tissue"];
+import { runTaskFile, writeTinyPhantomRun } from "../_support/tasks.ts";
 
 Deno.test("deno task probe writes per-tissue probe scores of a pretrained pair", async () => {
   const { dir, cleanup } = await tempDir();
   try {
-    for (const [set, seed] of [["train", "3"], ["test", "4"]]) {
-      const g = await runTaskFile("phantoms", ["--count", "2", "--seed", seed, "--out", `${dir}/${set}`, ...TINY]);
-      assertEquals(g.code, 0, g.stderr);
-    }
-    const train = ["--config", "tiny", "--crop", "16,16,16", "--batch-size", "1", "--max-pairs", "32", "--steps", "2"];
-    const common = ["--data", `${dir}/train`, "--preprocess-spacing", "6,6,8", "--backend", "cpu"];
-    for (const model of ["descriptor", "condition"]) {
-      const r = await runTaskFile("train", ["--model", model, ...train, ...common, "--out", `${dir}/run/${model}`]);
-      assertEquals(r.code, 0, r.stderr);
-    }
+    await writeTinyPhantomRun(dir);
     const flags = ["--run", `${dir}/run`, "--train", `${dir}/train`, "--test", `${dir}/test`, "--rows-per-scan", "400"];
     const r = await runTaskFile("probe", [
       ...flags,
