@@ -1,7 +1,7 @@
 /**
  * `deno task probe --run RUN --train DIR --test DIR --out OUT [--rows-per-scan 20000] [--seed 0] [--l2 1e-4]
- * [--balanced] [--features hu,descriptor,condition,hu+condition] [--sigma 1] [--overlap 0.25] [--condition-spacing X,Y,Z] [--backend …]`: the
- * tissue probe of a pretrained pair (`tissueProbe` of src/metrics): a linear probe per feature set — HU, the run's
+ * [--balanced] [--features hu,descriptor,condition,hu+condition] [--sigma 1] [--overlap 0.25]
+ * [--condition-spacing X,Y,Z] [--backend …]`: the tissue probe of a pretrained pair (`tissueProbe` of src/metrics): a linear probe per feature set — HU, the run's
  * descriptor, its condition model — predicting each body voxel's ground-truth tissue on the run's preprocessed grid,
  * fitted on the training phantoms and scored on the test phantoms. Writes `OUT/probe.json` (per feature set:
  * balanced accuracy, accuracy, recall and support of every tissue, on test and training rows) and `OUT/config.json`,

@@ -165,6 +165,58 @@ export async function ablationRows(
   };
 }
 
+/** Options of {@linkcode drawAblationRows}. */
+export interface DrawAblationRowsOptions extends AblationFeatureOptions {
+  /** Body voxels drawn per scan (without replacement). */
+  rowsPerScan: number;
+  /** Base seed: scan s is drawn with `Rng(deriveSeed(seed, stream, s))`. */
+  seed: number;
+  /** Name of the seed stream, e.g. "rows", "train", "test". */
+  stream: string;
+  /** Called after each scan's rows are drawn. */
+  onScan?: (scans: number, rows: number) => void;
+}
+
+/**
+ * Draws `rowsPerScan` body voxels' rows ({@linkcode ablationRows}) from each scan in turn, keeping the rows only
+ * (never a scan's preprocessed volumes): the row pools of the context ablation and of the tissue probe.
+ *
+ * @param pairs CTs with their tissue labels, read lazily.
+ * @param models The run's frozen networks (condition kind `masked`).
+ * @param options See {@linkcode DrawAblationRowsOptions}.
+ * @param what What the rows are for, for errors: a failing scan's error reads `Cannot ${what} ${s}: …`.
+ * @returns One row set per scan (none for no scan: the caller says what that means).
+ * @throws {TypeError | RangeError} The scan's error, naming it.
+ */
+export async function drawAblationRows(
+  pairs: AsyncIterable<ContextOraclePair> | Iterable<ContextOraclePair>,
+  models: FeatureMapModels,
+  options: DrawAblationRowsOptions,
+  what: string,
+): Promise<AblationRowSet[]> {
+  const { rowsPerScan, seed, stream, onScan } = options;
+  const sets: AblationRowSet[] = [];
+  let rows = 0;
+  for await (const pair of pairs) {
+    try {
+      const r = await ablationRows(pair, models, {
+        ...options,
+        take: rowsPerScan,
+        rng: new Rng(deriveSeed(seed, stream, sets.length)),
+      });
+      const { count, hu, descriptor, tissue, condition, label, dy, dc, labels } = r;
+      sets.push({ count, hu, descriptor, tissue, condition, label, dy, dc, labels });
+      rows += count;
+    } catch (e) {
+      const err = e as Error;
+      const Type = err instanceof TypeError ? TypeError : RangeError;
+      throw new Type(`Cannot ${what} ${sets.length}: ${err.message}`, { cause: e });
+    }
+    onScan?.(sets.length, rows);
+  }
+  return sets;
+}
+
 /** y and c of a cell from a scan's rows: `[count, dy]` and `[count, dc]` (null for `none`). */
 function cellRows(
   rows: AblationRowSet,
@@ -243,27 +295,13 @@ export async function fitContextAblation(
   };
   checkRowGaussianOptions({ ...fitBase, noiseStd });
   checkRowGaussianOptions({ ...fitBase, noiseStd: descriptorNoiseStd });
-  const chunks: AblationRowSet[] = [];
-  let scans = 0, rows = 0;
-  for await (const pair of pairs) {
-    try {
-      const r = await ablationRows(pair, models, {
-        ...options,
-        take: rowsPerScan,
-        rng: new Rng(deriveSeed(seed, "rows", scans)),
-      });
-      // Keep the rows only, not the preprocessed volumes.
-      const { count, hu, descriptor, tissue, condition, label, dy, dc, labels } = r;
-      chunks.push({ count, hu, descriptor, tissue, condition, label, dy, dc, labels });
-      rows += r.count;
-    } catch (e) {
-      const err = e as Error;
-      const Type = err instanceof TypeError ? TypeError : RangeError;
-      throw new Type(`Cannot fit the context ablation on training scan ${scans}: ${err.message}`, { cause: e });
-    }
-    scans++;
-    onScan?.(scans, rows);
-  }
+  const chunks = await drawAblationRows(
+    pairs,
+    models,
+    { ...options, rowsPerScan, seed, stream: "rows", onScan },
+    "fit the context ablation on training scan",
+  );
+  const scans = chunks.length, rows = chunks.reduce((s, ch) => s + ch.count, 0);
   if (scans === 0) throw new RangeError("Cannot fit the context ablation: no training scans: expected at least one");
   const densities = new Map<string, DensityModel>();
   const finalLoss = new Map<string, number | null>();

@@ -12,13 +12,12 @@
  *
  * @module
  */
-import { deriveSeed, Rng } from "../data/rng.ts";
 import { TISSUES } from "../data/tissues.ts";
 import type { ContextOraclePair } from "../density/mod.ts";
 import {
   type AblationFeatureOptions,
-  ablationRows,
   type AblationRowSet,
+  drawAblationRows,
   type FeatureMapModels,
 } from "../inference/mod.ts";
 import {
@@ -93,51 +92,36 @@ export interface TissueProbeResult {
   probes: Map<string, FeatureProbe>;
 }
 
-interface RowPool {
-  scans: number;
-  parts: Pick<AblationRowSet, "count" | "hu" | "descriptor" | "condition" | "label" | "dy" | "dc">[];
-}
-
+/** Draws one set's rows (`drawAblationRows`, seed stream = the set's name). */
 async function drawRows(
   pairs: AsyncIterable<ContextOraclePair> | Iterable<ContextOraclePair>,
   set: "train" | "test",
   models: FeatureMapModels,
   options: TissueProbeOptions,
-): Promise<RowPool> {
+): Promise<AblationRowSet[]> {
   const { rowsPerScan = 20000, seed = 0, onScan } = options;
-  const pool: RowPool = { scans: 0, parts: [] };
-  let rows = 0;
-  for await (const pair of pairs) {
-    try {
-      const r = await ablationRows(pair, models, {
-        ...options,
-        take: rowsPerScan,
-        rng: new Rng(deriveSeed(seed, set, pool.scans)),
-      });
-      const { count, hu, descriptor, condition, label, dy, dc } = r; // not the preprocessed volumes
-      pool.parts.push({ count, hu, descriptor, condition, label, dy, dc });
-      rows += count;
-    } catch (e) {
-      const err = e as Error;
-      const Type = err instanceof TypeError ? TypeError : RangeError;
-      throw new Type(`Cannot probe tissue on ${set} scan ${pool.scans}: ${err.message}`, { cause: e });
-    }
-    pool.scans++;
-    onScan?.(set, pool.scans, rows);
-  }
-  if (pool.scans === 0) throw new RangeError(`Cannot probe tissue: no ${set} scans: expected at least one`);
+  const pool = await drawAblationRows(
+    pairs,
+    models,
+    { ...options, rowsPerScan, seed, stream: set, onScan: onScan && ((scans, rows) => onScan(set, scans, rows)) },
+    `probe tissue on ${set} scan`,
+  );
+  if (pool.length === 0) throw new RangeError(`Cannot probe tissue: no ${set} scans: expected at least one`);
   return pool;
 }
 
 /** The columns of some feature sets side by side, `[rows, dim]`, plus the labels. */
-function featureRows(pool: RowPool, sets: ProbeFeature[]): { x: Float32Array; labels: Uint8Array; dim: number } {
-  const first = pool.parts[0];
+function featureRows(
+  pool: AblationRowSet[],
+  sets: ProbeFeature[],
+): { x: Float32Array; labels: Uint8Array; dim: number } {
+  const first = pool[0];
   const width = (f: ProbeFeature) => f === "hu" ? 2 : f === "descriptor" ? first.dy : first.dc;
   const dim = sets.reduce((s, f) => s + width(f), 0);
-  const count = pool.parts.reduce((s, p) => s + p.count, 0);
+  const count = pool.reduce((s, p) => s + p.count, 0);
   const x = new Float32Array(count * dim), labels = new Uint8Array(count);
   let at = 0;
-  for (const p of pool.parts) {
+  for (const p of pool) {
     for (let r = 0; r < p.count; r++) {
       let col = (at + r) * dim;
       for (const f of sets) {
@@ -189,11 +173,11 @@ export async function tissueProbe(
       converged: probe.converged,
     });
   }
-  const count = (pool: RowPool) => pool.parts.reduce((s, p) => s + p.count, 0);
+  const count = (pool: AblationRowSet[]) => pool.reduce((s, p) => s + p.count, 0);
   return {
     tissues: TISSUES.slice(0, labels),
-    trainScans: trainPool.scans,
-    testScans: testPool.scans,
+    trainScans: trainPool.length,
+    testScans: testPool.length,
     trainRows: count(trainPool),
     testRows: count(testPool),
     probes,
